@@ -1,0 +1,2 @@
+export { runVerb, formatVerbList } from './dispatch.js';
+export { verbLoaders } from './verbs.js';

@@ -1,0 +1,7 @@
+import type { Verb } from '@nanokube/component-base';
+
+/**
+ * verbLoaders lists every `nanokube` verb. Each is loaded lazily so that `nanokube store` does not
+ * pay for loading the apiserver, and so each component process holds only its own code.
+ */
+export const verbLoaders: Record<string, () => Promise<Verb>> = {};

@@ -1,0 +1,4 @@
+export * from './logger.js';
+export * from './flags.js';
+export * from './signals.js';
+export * from './verb.js';
