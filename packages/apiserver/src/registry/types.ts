@@ -157,3 +157,123 @@ export interface ResourceDefinition {
   /** Extra subresource names listed in discovery (e.g. `log`, `exec`, `binding`, `eviction`), served elsewhere. */
   extraSubresources?: { name: string; kind?: { group: string; version: string; kind: string }; verbs: string[] }[];
 }
+
+/** The patch content types the API accepts. */
+export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
+
+/** `fieldValidation` query parameter values. */
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+/** Options common to writes (query parameters dryRun, fieldManager, fieldValidation, force). */
+export interface WriteOptions {
+  dryRun: boolean;
+  fieldManager?: string;
+  fieldValidation: FieldValidation;
+  /** Server-side apply: take ownership on conflicts. */
+  force?: boolean;
+}
+
+/** What a write returns: the stored object (or the would-be object on dryRun) and warnings to send. */
+export interface WriteResult {
+  object: KubeObject;
+  /** True when the write created the object (201 instead of 200). */
+  created: boolean;
+  warnings: string[];
+}
+
+/** `meta/v1 DeleteOptions` fields the API honours. */
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: string[];
+  /** Deprecated boolean form of propagationPolicy=Orphan. */
+  orphanDependents?: boolean;
+}
+
+/** List parameters after parsing (selectors already parsed by the HTTP layer into matchers). */
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  /** '' or undefined = most recent; '0' = any (cache); N = at least N. */
+  resourceVersion?: string;
+  resourceVersionMatch?: 'NotOlderThan' | 'Exact';
+}
+
+/** A list result, before rendering (the HTTP layer builds the List or Table). */
+export interface ListResult {
+  items: KubeObject[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+/** Watch parameters. `resourceVersion` '0'/absent = synthetic ADDED for current state first. */
+export interface WatchOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+  allowWatchBookmarks?: boolean;
+  timeoutSeconds?: number;
+}
+
+/** One watch event as sent on the wire (object is the stored object, or a Status for ERROR). */
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: KubeObject;
+}
+
+/**
+ * Registry is the seam between the HTTP layer (server/) and storage (registry/generic/). The HTTP layer
+ * parses the request (path, query, body, content type) and renders replies (Table, List, Status); the
+ * registry does everything else: strategies, defaulting, validation, admission hooks, optimistic
+ * concurrency, graceful deletion, finalizers, the watch cache. Every error thrown is a StatusError.
+ */
+export interface Registry {
+  /** The served resources, for discovery and routing. */
+  readonly resources: readonly ResourceDefinition[];
+  get(ctx: RequestContext, def: ResourceDefinition, name: string): Promise<KubeObject>;
+  list(ctx: RequestContext, def: ResourceDefinition, opts: ListOptions): Promise<ListResult>;
+  create(ctx: RequestContext, def: ResourceDefinition, obj: KubeObject, opts: WriteOptions): Promise<WriteResult>;
+  /** PUT: replace the object (or its `subresource`: 'status' | 'scale'). */
+  update(
+    ctx: RequestContext,
+    def: ResourceDefinition,
+    name: string,
+    obj: KubeObject,
+    opts: WriteOptions & { subresource?: string },
+  ): Promise<WriteResult>;
+  /** PATCH: apply a patch body of the given type (apply creates when absent). */
+  patch(
+    ctx: RequestContext,
+    def: ResourceDefinition,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    opts: WriteOptions & { subresource?: string },
+  ): Promise<WriteResult>;
+  /** DELETE: returns the object as deleted (or as marked for graceful deletion) and whether it is gone. */
+  delete(
+    ctx: RequestContext,
+    def: ResourceDefinition,
+    name: string,
+    opts: DeleteOptions,
+  ): Promise<{ object: KubeObject; deleted: boolean }>;
+  /** deletecollection: deletes every object matching the list options. */
+  deleteCollection(ctx: RequestContext, def: ResourceDefinition, list: ListOptions, opts: DeleteOptions): Promise<ListResult>;
+  /** Streams events until `signal` aborts or timeoutSeconds passes. Throws 410 Expired for a compacted RV. */
+  watch(ctx: RequestContext, def: ResourceDefinition, opts: WatchOptions, signal: AbortSignal): AsyncIterable<WatchEvent>;
+  /** GET of a subresource (`scale`, `status`). */
+  getSubresource(ctx: RequestContext, def: ResourceDefinition, name: string, subresource: string): Promise<KubeObject>;
+  /** POST to a subresource (`binding`, `eviction`, `token`). Returns the reply object and HTTP code. */
+  createSubresource(
+    ctx: RequestContext,
+    def: ResourceDefinition,
+    name: string,
+    subresource: string,
+    body: KubeObject,
+    opts: WriteOptions,
+  ): Promise<{ object: KubeObject; code: number }>;
+}
