@@ -4,4 +4,8 @@ import type { Verb } from '@nanokube/component-base';
  * verbLoaders lists every `nanokube` verb. Each is loaded lazily so that `nanokube store` does not
  * pay for loading the apiserver, and so each component process holds only its own code.
  */
-export const verbLoaders: Record<string, () => Promise<Verb>> = {};
+export const verbLoaders: Record<string, () => Promise<Verb>> = {
+  init: async () => (await import('@nanokube/pki')).initVerb,
+  kubeconfig: async () => (await import('@nanokube/pki')).kubeconfigVerb,
+  up: async () => (await import('@nanokube/launcher')).upVerb,
+};

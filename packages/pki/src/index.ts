@@ -1,1 +1,11 @@
-export {};
+export * from './errors.js';
+export * from './keys.js';
+export * from './usages.js';
+export * from './certs.js';
+export * from './csr.js';
+export * from './inspect.js';
+export * from './files.js';
+export * from './kubeconfig.js';
+export * from './init/control-plane.js';
+export { initVerb } from './verbs/init.js';
+export { kubeconfigVerb } from './verbs/kubeconfig.js';

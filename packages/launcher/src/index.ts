@@ -1,0 +1,4 @@
+export * from './supervisor.js';
+export * from './wait.js';
+export * from './up.js';
+export { upVerb } from './up-verb.js';

@@ -1,0 +1,47 @@
+import { createLogger, intFlag, parseFlags, shutdownSignal, stringFlag, type Verb } from '@nanokube/component-base';
+import { startControlPlane } from './up.js';
+
+const flags = {
+  dir: { type: 'string', description: 'State folder (certificates, kubeconfigs, store data, logs)', default: '.nanokube/up' },
+  'secure-port': { type: 'string', description: "The apiserver's HTTPS port on 127.0.0.1", default: '6443' },
+  'store-port': { type: 'string', description: "The store's port on 127.0.0.1", default: '2379' },
+  'simulated-nodes': { type: 'string', description: 'Simulated nodes to start (needs the simulated kubelet)', default: '0' },
+} as const;
+
+/** `nanokube up`: a loopback control plane as separate child processes, stopped on SIGINT/SIGTERM. */
+export const upVerb: Verb = {
+  name: 'up',
+  summary: 'Start a loopback control plane (store, apiserver, ...) as separate processes',
+  usage: 'nanokube up [--dir DIR] [--secure-port N] [--store-port N]',
+  flags,
+  async run(argv) {
+    const f = parseFlags(argv, flags);
+    const log = createLogger({ component: 'up' });
+    const signal = shutdownSignal();
+    const simulated = intFlag(f, 'simulated-nodes') ?? 0;
+    if (simulated > 0) {
+      process.stderr.write('error: --simulated-nodes needs the simulated kubelet, which is not built yet\n');
+      return 2;
+    }
+    const out = (line: string): void => void process.stdout.write(`${line}\n`);
+    const cp = await startControlPlane({
+      dir: stringFlag(f, 'dir', true) as string,
+      securePort: intFlag(f, 'secure-port') ?? 6443,
+      storePort: intFlag(f, 'store-port') ?? 2379,
+      nanokubeBin: process.argv[1] as string,
+      log,
+      out,
+      signal,
+    });
+    out(`nanokube control plane is ready at ${cp.server}`);
+    out(`  export KUBECONFIG=${cp.adminConf}`);
+    out('  kubectl get namespaces');
+    const ended = await Promise.race([
+      new Promise<'signal'>((r) => signal.addEventListener('abort', () => r('signal'), { once: true })),
+      cp.anyExited,
+    ]);
+    if (ended !== 'signal') out(`component ${ended.spec.name} exited; stopping the others (log: ${ended.logFile})`);
+    await cp.stop();
+    return ended === 'signal' ? 0 : 1;
+  },
+};

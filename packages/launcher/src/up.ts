@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Logger } from '@nanokube/component-base';
+import { initControlPlaneFiles } from '@nanokube/pki';
+import { Supervisor, type RunningComponent } from './supervisor.js';
+import { probe, waitUntilReady, type ProbeTLS } from './wait.js';
+
+/** Options of {@link startControlPlane}. */
+export interface UpOptions {
+  /** State folder: certificates, kubeconfigs, the store's data and the components' logs. */
+  dir: string;
+  securePort: number;
+  storePort: number;
+  /** The `nanokube` entry script every component is started from. */
+  nanokubeBin: string;
+  log: Logger;
+  /** Called with each progress line for the person at the terminal. */
+  out?: (line: string) => void;
+  signal?: AbortSignal;
+  readyTimeoutMs?: number;
+}
+
+/** A running loopback control plane. */
+export interface ControlPlane {
+  adminConf: string;
+  server: string;
+  components: RunningComponent[];
+  /** Resolves when any component exits on its own (which is a failure of the whole). */
+  anyExited: Promise<RunningComponent>;
+  stop(): Promise<void>;
+}
+
+/**
+ * startControlPlane brings up a loopback control plane, each component its own process: `init` (if
+ * needed), then the store, then the apiserver once the store answers; it returns when the apiserver's
+ * /readyz answers 200 over verified TLS with the admin credentials.
+ */
+export async function startControlPlane(opts: UpOptions): Promise<ControlPlane> {
+  const dir = resolve(opts.dir);
+  const out = opts.out ?? (() => {});
+  const init = await initControlPlaneFiles({ dir, advertiseAddress: '127.0.0.1', securePort: opts.securePort, out });
+  const supervisor = new Supervisor({ nanokubeBin: opts.nanokubeBin, logDir: join(dir, 'logs'), log: opts.log });
+  const timeoutMs = opts.readyTimeoutMs ?? 60_000;
+  const exitedEarly = (rc: RunningComponent) => () =>
+    rc.child.exitCode !== null || rc.child.signalCode !== null ? `exited (see ${rc.logFile})` : undefined;
+  const components: RunningComponent[] = [];
+  try {
+    const storeUrl = `http://127.0.0.1:${opts.storePort}`;
+    const store = supervisor.start({
+      name: 'store',
+      args: ['store', '--data-dir', join(dir, 'store'), '--listen-client-urls', storeUrl],
+    });
+    components.push(store);
+    await waitUntilReady('store', async () => (await probe(`${storeUrl}/v3/maintenance/status`, { method: 'POST', body: '{}' })) === 200, {
+      timeoutMs,
+      failed: exitedEarly(store),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    out(`[store] ready at ${storeUrl}`);
+
+    const apiserver = supervisor.start({
+      name: 'apiserver',
+      args: [
+        'apiserver',
+        '--etcd-servers', storeUrl,
+        '--secure-port', String(opts.securePort),
+        '--bind-address', '127.0.0.1',
+        '--advertise-address', '127.0.0.1',
+        '--cert-dir', dir,
+      ],
+    });
+    components.push(apiserver);
+    const tls: ProbeTLS = {
+      ca: await readFile(init.caCertPath, 'utf8'),
+      cert: await readFile(join(init.pkiDir, 'apiserver-kubelet-client.crt'), 'utf8'),
+      key: await readFile(join(init.pkiDir, 'apiserver-kubelet-client.key'), 'utf8'),
+    };
+    await waitUntilReady('apiserver', async () => (await probe(`${init.server}/readyz`, { tls })) === 200, {
+      timeoutMs,
+      failed: exitedEarly(apiserver),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    out(`[apiserver] ready at ${init.server}`);
+  } catch (err) {
+    await supervisor.stopAll();
+    throw err;
+  }
+  return {
+    adminConf: init.adminConf,
+    server: init.server,
+    components,
+    anyExited: Promise.race(components.map((c) => c.exited.then(() => c))),
+    stop: () => supervisor.stopAll(),
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * PkiError is the one error class of the pki package. Callers branch on `code`, never on message text.
+ *
+ * | code                          | meaning                                                          |
+ * | ----------------------------- | ---------------------------------------------------------------- |
+ * | MK_ERR_PKI_INVALID_PEM        | a PEM block is missing, of the wrong type, or does not parse     |
+ * | MK_ERR_PKI_INVALID_CA         | a CA certificate/key pair is unusable (not a CA, key mismatch)   |
+ * | MK_ERR_PKI_VERIFY_FAILED      | a certificate does not verify against a CA, or is out of date    |
+ * | MK_ERR_PKI_INVALID_CSR        | a CSR does not parse or its signature is wrong                   |
+ * | MK_ERR_PKI_INVALID_KUBECONFIG | a kubeconfig lacks the named context, cluster or user            |
+ */
+export type PkiErrorCode =
+  | 'MK_ERR_PKI_INVALID_PEM'
+  | 'MK_ERR_PKI_INVALID_CA'
+  | 'MK_ERR_PKI_VERIFY_FAILED'
+  | 'MK_ERR_PKI_INVALID_CSR'
+  | 'MK_ERR_PKI_INVALID_KUBECONFIG';
+
+const pkiErrorBrand = Symbol.for('nanokube.error.PkiError');
+
+/** PkiError reports a certificate, key or kubeconfig problem with a stable {@link PkiErrorCode}. */
+export class PkiError extends Error {
+  override readonly name = 'PkiError';
+  readonly [pkiErrorBrand] = true;
+
+  constructor(
+    readonly code: PkiErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** Matches by brand so `instanceof` survives duplicated installs of the package. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && pkiErrorBrand in value;
+  }
+}
+
+/** isPkiError reports whether err is a {@link PkiError}, optionally with the given code. */
+export function isPkiError(err: unknown, code?: PkiErrorCode): err is PkiError {
+  return err instanceof PkiError && (code === undefined || err.code === code);
+}
