@@ -11,3 +11,6 @@ export * from './workqueue/rate-limiter.js';
 export * from './workqueue/rate-limiting-queue.js';
 export * from './leaderelection/leader-election.js';
 export * from './events/recorder.js';
+export * from './resources.js';
+export * from './cache/informer-factory.js';
+export * from './controller/workers.js';
