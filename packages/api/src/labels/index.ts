@@ -1,0 +1,3 @@
+export * from './lexer.js';
+export * from './selector.js';
+export * from './parse.js';

@@ -1,0 +1,4 @@
+export * from './json-value.js';
+export * from './merge-patch.js';
+export * from './json-patch.js';
+export * from './strategic/index.js';

@@ -1,0 +1,3 @@
+export * from './decode.js';
+export * from './schema.js';
+export { WireError, readFields, type RawField } from './wire.js';

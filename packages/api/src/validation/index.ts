@@ -1,0 +1,3 @@
+export * from './field-errors.js';
+export * from './names.js';
+export * from './object-meta.js';
