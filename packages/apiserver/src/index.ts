@@ -1,1 +1,11 @@
-export {};
+export type * from './registry/types.js';
+export { buildApp, startApiServer, maxRequestBodyBytes, toStatusError } from './server/app.js';
+export type { ApiServerOptions, RunningApiServer, TlsFiles } from './server/app.js';
+export { anonymousUser, bearerTokenAuthenticator, defaultAuthorizer, x509Authenticator } from './server/auth.js';
+export type { Attributes, Authenticator, Authorizer, Decision, UserInfo } from './server/auth.js';
+export { defaultVersion } from './server/system-routes.js';
+export type { OpenApiProvider, OpenApiReply, OpenApiRequestInfo, VersionInfo } from './server/system-routes.js';
+export { streamingSubresources } from './server/resource-handler.js';
+export type { SubresourceHandler, SubresourceRequest, UnknownFieldsFn } from './server/resource-handler.js';
+export { apiserverVerb, resolveFiles } from './server/verb.js';
+export type { ApiServerFiles } from './server/verb.js';

@@ -5,7 +5,10 @@ import type { Verb } from '@nanokube/component-base';
  * pay for loading the apiserver, and so each component process holds only its own code.
  */
 export const verbLoaders: Record<string, () => Promise<Verb>> = {
+  store: async () => (await import('@nanokube/store')).storeVerb,
+  snapshot: async () => (await import('@nanokube/store')).snapshotVerb,
   init: async () => (await import('@nanokube/pki')).initVerb,
   kubeconfig: async () => (await import('@nanokube/pki')).kubeconfigVerb,
+  apiserver: async () => (await import('@nanokube/apiserver')).apiserverVerb,
   up: async () => (await import('@nanokube/launcher')).upVerb,
 };

@@ -154,6 +154,14 @@ export interface ResourceDefinition {
    * for resources served at several versions (HPA v1 <-> v2).
    */
   convert?: { toVersion(obj: KubeObject, version: string): KubeObject; fromVersion(obj: KubeObject, version: string): KubeObject };
+  /** How metadata.name is validated (default DNS-1123 subdomain). */
+  nameValidation?: 'DNS1123Subdomain' | 'DNS1123Label' | 'DNS1035Label' | 'PathSegment';
+  /** Create-only virtual resources (the review APIs): never stored, answered by a handler. */
+  virtual?: boolean;
+  /** Storage key segment when it differs from `resource` (events.k8s.io events). */
+  storageResource?: string;
+  /** Rules of further subresources (`finalize`, `approval`) keyed by subresource name. */
+  subresourceStrategies?: Record<string, StatusStrategy>;
   /** Extra subresource names listed in discovery (e.g. `log`, `exec`, `binding`, `eviction`), served elsewhere. */
   extraSubresources?: { name: string; kind?: { group: string; version: string; kind: string }; verbs: string[] }[];
 }

@@ -1,0 +1,44 @@
+/**
+ * List and watch predicates: namespace, label selector and field selector, as upstream's
+ * storage.SelectionPredicate. Field labels are `metadata.name`, `metadata.namespace` and the
+ * resource's own `fieldSelectors`; any other field is a 400 `field label not supported: x`.
+ */
+import { checkSupportedFields, parseFieldSelector, parseSelector } from '@nanokube/api';
+import type { KubeObject, ResourceDefinition } from '../types.js';
+
+/** A compiled predicate over objects, plus what it pins (for cheap key-range narrowing). */
+export interface Predicate {
+  matches(obj: KubeObject): boolean;
+  /** True when the predicate lets every object of the namespace through. */
+  everything: boolean;
+  /** The name an exact `metadata.name=` selector pins, if any. */
+  name?: string;
+}
+
+/** buildPredicate compiles the request's filters; throws 400 BadRequest on bad selectors. */
+export function buildPredicate(
+  def: ResourceDefinition,
+  namespace: string,
+  opts: { labelSelector?: string; fieldSelector?: string },
+): Predicate {
+  const labels = opts.labelSelector ? parseSelector(opts.labelSelector) : undefined;
+  const fields = opts.fieldSelector ? parseFieldSelector(opts.fieldSelector) : undefined;
+  if (fields) checkSupportedFields(fields, Object.keys(def.fieldSelectors ?? {}));
+  const labelsAll = !labels || labels.isEverything();
+  const fieldsAll = !fields || fields.isEverything();
+  const ns = def.namespaced ? namespace : '';
+  const getters = def.fieldSelectors ?? {};
+  const matches = (obj: KubeObject): boolean => {
+    const meta = obj.metadata;
+    if (ns && meta.namespace !== ns) return false;
+    if (!labelsAll && !labels.matches(meta.labels)) return false;
+    if (fieldsAll) return true;
+    return fields.matches((field) => {
+      if (field === 'metadata.name') return meta.name;
+      if (field === 'metadata.namespace') return meta.namespace;
+      return getters[field]?.(obj);
+    });
+  };
+  const name = fields?.requiresExactMatch('metadata.name');
+  return { matches, everything: labelsAll && fieldsAll, ...(name !== undefined ? { name } : {}) };
+}

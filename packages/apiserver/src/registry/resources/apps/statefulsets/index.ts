@@ -1,0 +1,104 @@
+/** The `statefulsets` resource (apps/v1). */
+import type { StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { KubeObject } from '../../../types.js';
+import { defaultPersistentVolumeClaim } from '../../core/persistentvolumeclaims/index.js';
+import { standardVerbs, type NanoResourceDefinition } from '../../shared/definition.js';
+import { defaultPodTemplate } from '../../shared/pod-spec/defaults.js';
+import { defineStatusStrategy, defineStrategy } from '../../shared/strategy.js';
+import { ageColumn, ageOf, col, containersColumn, imagesColumn, labelSelectorString, layoutContainerCells, nameColumn, table } from '../../shared/table.js';
+import { clone, deepEqual, rec, setDefault } from '../../shared/util.js';
+import type { FieldError } from '../../shared/validation.js';
+import { forbidden, notSupported, validateNonNegative } from '../../shared/validation.js';
+import { validateSelectorAndTemplate, validateStrategyType } from '../../shared/workload.js';
+import { validateSelectorImmutable } from '../deployments/strategy.js';
+
+const sts = (o: KubeObject): StatefulSet => o as unknown as StatefulSet;
+
+function defaultStatefulSet(s: StatefulSet): void {
+  const spec = s.spec;
+  if (!spec) return;
+  setDefault(spec, 'podManagementPolicy', 'OrderedReady');
+  const us = (spec.updateStrategy ??= {});
+  setDefault(us, 'type', 'RollingUpdate');
+  if (us.type === 'RollingUpdate') setDefault((us.rollingUpdate ??= {}), 'partition', 0);
+  setDefault(spec, 'replicas', 1);
+  setDefault(spec, 'revisionHistoryLimit', 10);
+  const retention = (spec.persistentVolumeClaimRetentionPolicy ??= {});
+  setDefault(retention, 'whenDeleted', 'Retain');
+  setDefault(retention, 'whenScaled', 'Retain');
+  defaultPodTemplate(spec.template);
+  for (const pvc of spec.volumeClaimTemplates ?? []) {
+    defaultPersistentVolumeClaim(pvc);
+    setDefault(pvc, 'apiVersion', 'v1');
+    setDefault(pvc, 'kind', 'PersistentVolumeClaim');
+    setDefault(pvc, 'status', { phase: 'Pending' });
+  }
+}
+
+function validateStatefulSet(s: StatefulSet): FieldError[] {
+  const spec = s.spec;
+  const errs: FieldError[] = [];
+  const pmp = spec?.podManagementPolicy;
+  if (pmp && pmp !== 'OrderedReady' && pmp !== 'Parallel') errs.push(notSupported('spec.podManagementPolicy', pmp, ['OrderedReady', 'Parallel']));
+  errs.push(...validateStrategyType(spec?.updateStrategy?.type, 'spec.updateStrategy.type', ['OnDelete', 'RollingUpdate']));
+  errs.push(...validateNonNegative(spec?.replicas, 'spec.replicas'));
+  errs.push(...validateNonNegative(spec?.updateStrategy?.rollingUpdate?.partition, 'spec.updateStrategy.rollingUpdate.partition'));
+  errs.push(...validateNonNegative(spec?.minReadySeconds, 'spec.minReadySeconds'));
+  errs.push(...validateSelectorAndTemplate(spec, { emptySelectorKind: 'statefulset', restartPolicies: ['Always'], forbidDeadlineAs: 'StatefulSet' }));
+  return errs;
+}
+
+const mutableFields = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds'];
+
+function validateStatefulSetUpdate(s: StatefulSet, old: StatefulSet): FieldError[] {
+  const errs = validateSelectorImmutable(s.spec?.selector, old.spec?.selector);
+  const a = rec(clone(s.spec ?? {}));
+  const b = rec(clone(old.spec ?? {}));
+  for (const f of [...mutableFields, 'selector']) {
+    delete a[f];
+    delete b[f];
+  }
+  if (!deepEqual(a, b)) {
+    errs.push(
+      forbidden(
+        'spec',
+        "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+      ),
+    );
+  }
+  return errs;
+}
+
+export const statefulSetStrategy = defineStrategy<StatefulSet>({
+  hasStatus: true,
+  trackGeneration: true,
+  defaults: defaultStatefulSet,
+  validate: validateStatefulSet,
+  validateUpdate: validateStatefulSetUpdate,
+});
+
+export const statefulSetTable = table(
+  [nameColumn, col('Ready', 'Number of the pod with ready state'), ageColumn, containersColumn, imagesColumn],
+  (o, now) => {
+    const s = sts(o);
+    const [containers, images] = layoutContainerCells(s.spec?.template?.spec?.containers);
+    return [o.metadata.name ?? '', `${s.status?.readyReplicas ?? 0}/${s.spec?.replicas ?? 0}`, ageOf(o, now), containers, images];
+  },
+);
+
+export const statefulsets: NanoResourceDefinition = {
+  group: 'apps',
+  versions: ['v1'],
+  resource: 'statefulsets',
+  singular: 'statefulset',
+  kind: 'StatefulSet',
+  namespaced: true,
+  shortNames: ['sts'],
+  categories: ['all'],
+  verbs: standardVerbs,
+  nameValidation: 'DNS1123Subdomain',
+  strategy: statefulSetStrategy,
+  statusStrategy: defineStatusStrategy<StatefulSet>(),
+  scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', selector: (o) => labelSelectorString(sts(o).spec?.selector) || undefined },
+  table: statefulSetTable,
+};

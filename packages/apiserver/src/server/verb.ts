@@ -1,0 +1,100 @@
+/**
+ * `nanokube apiserver`: the kube-apiserver process. Flags are spelled as kube-apiserver's; `--cert-dir`
+ * pointing at a `nanokube init` directory fills the certificate flags from `DIR/pki/`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLogger, intFlag, parseFlags, shutdownSignal, stringFlag, UsageError, type FlagSpecs, type ParsedFlags, type Verb } from '@nanokube/component-base';
+import { startApiServer } from './app.js';
+
+const flags: FlagSpecs = {
+  'etcd-servers': { type: 'string', description: 'Comma-separated store (etcd v3 JSON gateway) URLs', default: 'http://127.0.0.1:2379' },
+  'secure-port': { type: 'string', description: 'Port to serve HTTPS on', default: '6443' },
+  'bind-address': { type: 'string', description: 'Address to listen on', default: '0.0.0.0' },
+  'advertise-address': { type: 'string', description: 'Address advertised to the cluster (kubernetes Service endpoints)' },
+  'tls-cert-file': { type: 'string', description: 'Serving certificate (PEM)' },
+  'tls-private-key-file': { type: 'string', description: 'Serving private key (PEM)' },
+  'client-ca-file': { type: 'string', description: 'CA that signs client certificates (PEM)' },
+  'service-account-key-file': { type: 'string', description: 'Public key that verifies service account tokens (PEM)' },
+  'service-account-signing-key-file': { type: 'string', description: 'Private key that signs service account tokens (PEM)' },
+  'service-cluster-ip-range': { type: 'string', description: 'CIDR of Service cluster IPs', default: '10.96.0.0/12' },
+  'service-node-port-range': { type: 'string', description: 'Range of NodePorts', default: '30000-32767' },
+  'cert-dir': { type: 'string', description: 'Directory holding pki/ (as `nanokube init` writes it); fills unset certificate flags' },
+};
+
+/** The files the apiserver reads, after `--cert-dir` defaults are applied. */
+export interface ApiServerFiles {
+  tlsCert: string;
+  tlsKey: string;
+  clientCA: string;
+  serviceAccountKey?: string;
+  serviceAccountSigningKey?: string;
+}
+
+/** resolveFiles applies `--cert-dir` (DIR/pki/ when present, else DIR/) to unset file flags. */
+export function resolveFiles(f: ParsedFlags): ApiServerFiles {
+  const dir = stringFlag(f, 'cert-dir');
+  const pki = dir ? (existsSync(join(dir, 'pki')) ? join(dir, 'pki') : dir) : undefined;
+  const pick = (flag: string, file: string): string | undefined => stringFlag(f, flag) ?? (pki ? join(pki, file) : undefined);
+  const need = (flag: string, file: string): string => {
+    const p = pick(flag, file);
+    if (!p) throw new UsageError(`flag --${flag} is required (or --cert-dir)`);
+    if (!existsSync(p)) throw new UsageError(`--${flag}: ${p} does not exist`);
+    return p;
+  };
+  const saKey = pick('service-account-key-file', 'sa.pub');
+  const saSigning = pick('service-account-signing-key-file', 'sa.key');
+  return {
+    tlsCert: need('tls-cert-file', 'apiserver.crt'),
+    tlsKey: need('tls-private-key-file', 'apiserver.key'),
+    clientCA: need('client-ca-file', 'ca.crt'),
+    ...(saKey && existsSync(saKey) ? { serviceAccountKey: saKey } : {}),
+    ...(saSigning && existsSync(saSigning) ? { serviceAccountSigningKey: saSigning } : {}),
+  };
+}
+
+async function run(argv: string[]): Promise<number> {
+  const f = parseFlags(argv, flags);
+  const files = resolveFiles(f);
+  const port = intFlag(f, 'secure-port') ?? 6443;
+  const host = stringFlag(f, 'bind-address') ?? '0.0.0.0';
+  const advertiseAddress = stringFlag(f, 'advertise-address') ?? (host === '0.0.0.0' ? '127.0.0.1' : host);
+  const etcdServers = (stringFlag(f, 'etcd-servers') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const logger = createLogger({ component: 'apiserver' });
+  // Loaded here so that `--help` and importers of this package do not load storage and every resource.
+  const { createRegistry } = await import('../registry/generic/index.js');
+  const { allResources } = await import('../registry/resources/index.js');
+  const registry = await createRegistry({
+    etcdServers,
+    resources: allResources,
+    logger,
+    serviceClusterIPRange: stringFlag(f, 'service-cluster-ip-range') ?? '10.96.0.0/12',
+    serviceNodePortRange: stringFlag(f, 'service-node-port-range') ?? '30000-32767',
+    advertiseAddress,
+    securePort: port,
+  });
+  const server = await startApiServer({
+    registry,
+    tls: { cert: readFileSync(files.tlsCert), key: readFileSync(files.tlsKey), clientCA: readFileSync(files.clientCA) },
+    logger,
+    port,
+    host,
+    serverAddress: `${advertiseAddress}:${port}`,
+  });
+  logger.info({ url: server.url, etcdServers }, 'Started apiserver');
+  const signal = shutdownSignal();
+  await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  logger.info('Stopping apiserver');
+  await server.close();
+  await registry.close();
+  return 0;
+}
+
+/** apiserverVerb is `nanokube apiserver`. */
+export const apiserverVerb: Verb = {
+  name: 'apiserver',
+  summary: 'Run the Kubernetes API server (HTTPS) over the store',
+  usage: 'nanokube apiserver [--etcd-servers URL] [--secure-port 6443] [--cert-dir DIR | --tls-cert-file F --tls-private-key-file F --client-ca-file F]',
+  flags,
+  run,
+};
