@@ -1,1 +1,2 @@
-export {};
+export * from './server/index.js';
+export * from './client/index.js';

@@ -1,0 +1,169 @@
+import { Readable } from 'node:stream';
+import type { Logger } from '@nanokube/component-base';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { StoreEngine } from '../engine.js';
+import { errMessageTooLarge, errRequestTooLarge, GrpcCode, isRpcError, RpcError } from '../errors.js';
+import type { DeleteRangeRequest, PutRequest, RangeRequest, TxnRequest } from '../mvcc/types.js';
+import { dumpSnapshot } from '../snapshot/format.js';
+import { decodeMessage, parseJson, schemas, type MessageSchema } from './decode.js';
+import { Encoder, errorBody, httpStatusOf } from './encode.js';
+import { putSize, txnSize } from './size.js';
+import { serveLeaseKeepAlive, serveWatch, type StreamContext } from './streams.js';
+
+/** etcdVersion is the etcd release whose gateway this one mirrors. */
+export const etcdVersion = '3.4.23';
+/** defaultMaxRequestBytes is etcd's default --max-request-bytes (1.5 MiB). */
+export const defaultMaxRequestBytes = 1.5 * 1024 * 1024;
+
+const corsHeaders = {
+  'access-control-allow-headers': 'accept, content-type, authorization',
+  'access-control-allow-methods': 'POST, GET, OPTIONS, PUT, DELETE',
+  'access-control-allow-origin': '*',
+};
+const okHeaders = { ...corsHeaders, 'content-type': 'application/json', 'grpc-metadata-content-type': 'application/grpc' };
+const snapshotChunkBytes = 32 * 1024;
+
+/** StoreAppOptions configure {@link buildStoreApp}. */
+export interface StoreAppOptions {
+  engine: StoreEngine;
+  logger: Logger;
+  maxRequestBytes?: number | undefined;
+}
+
+/** StoreApp is the fastify app plus a hook that ends its open streams (call before app.close). */
+export interface StoreApp {
+  app: FastifyInstance;
+  endStreams(): void;
+}
+
+type Handler = (msg: never) => string | Promise<string>;
+
+/**
+ * buildStoreApp builds the fastify app serving etcd's v3 JSON gateway over engine (no listen).
+ * Request bodies are read as text and decoded by decode.ts; the two bidirectional streams (watch,
+ * lease keepalive) get their raw request and response.
+ */
+export function buildStoreApp(opts: StoreAppOptions): StoreApp {
+  const { engine, logger } = opts;
+  const maxRequestBytes = opts.maxRequestBytes ?? defaultMaxRequestBytes;
+  const encoder = new Encoder(engine.clusterId, engine.memberId);
+  // etcd's gRPC server accepts messages up to the request limit plus 512 KiB of overhead.
+  const grpcLimit = maxRequestBytes + 512 * 1024;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    requestTimeout: 0,
+    connectionTimeout: 0,
+    // base64 makes bodies 4/3 of the request; decoded sizes are checked against the limits themselves.
+    bodyLimit: Math.ceil((grpcLimit * 4) / 3) + 64 * 1024,
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const length = Number(req.headers['content-length'] ?? 0);
+      const size = Math.floor((Math.max(length, Math.ceil((grpcLimit * 4) / 3)) * 3) / 4);
+      return sendError(reply, errMessageTooLarge(size, grpcLimit), logger);
+    }
+    const rpc = (err.statusCode ?? 500) < 500 ? new RpcError(GrpcCode.InvalidArgument, err.message) : err;
+    return sendError(reply, rpc, logger);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const known = req.method !== 'POST' && routes.has(req.url.split('?')[0] ?? '');
+    reply.code(known ? 405 : 404).headers({ ...corsHeaders, 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+    return reply.send(known ? 'Method Not Allowed\n' : 'Not Found\n');
+  });
+
+  const checkSize = (bytes: number): void => {
+    if (bytes > grpcLimit) throw errMessageTooLarge(bytes, grpcLimit);
+    if (bytes > maxRequestBytes) throw errRequestTooLarge();
+  };
+  const routes = new Map<string, [MessageSchema, Handler]>([
+    ['/v3/kv/range', [schemas.range, (r: RangeRequest) => encoder.range(engine.range(r))]],
+    ['/v3/kv/put', [schemas.put, async (r: PutRequest) => (checkSize(putSize(r)), encoder.put(await engine.put(r)))]],
+    ['/v3/kv/deleterange', [schemas.deleteRange, async (r: DeleteRangeRequest) => encoder.deleteRange(await engine.deleteRange(r))]],
+    ['/v3/kv/txn', [schemas.txn, async (r: TxnRequest) => (checkSize(txnSize(r)), encoder.txn(await engine.txn(r)))]],
+    ['/v3/kv/compaction', [schemas.compaction, async (r: { revision?: number }) => encoder.headerOnly((await engine.compact(r.revision ?? 0)).revision)]],
+    ['/v3/lease/grant', [schemas.leaseGrant, async (r: { TTL?: number; ID?: bigint }) => encoder.leaseGrant(await engine.leaseGrant(r.TTL ?? 0, r.ID ?? 0n))]],
+    ['/v3/lease/revoke', [schemas.leaseId, async (r: { ID?: bigint }) => encoder.headerOnly((await engine.leaseRevoke(r.ID ?? 0n)).revision)]],
+    ['/v3/lease/timetolive', [schemas.leaseTimeToLive, (r: { ID?: bigint; keys?: boolean }) => encoder.leaseTimeToLive(engine.leaseTimeToLive(r.ID ?? 0n, r.keys === true))]],
+    ['/v3/lease/leases', [{}, () => encoder.leaseLeases(engine.leaseLeases())]],
+    ['/v3/maintenance/status', [{}, async () => statusBody(engine, encoder)]],
+  ]);
+  // etcd 3.4 also serves the lease calls under their pre-3.4 paths.
+  routes.set('/v3/kv/lease/revoke', routes.get('/v3/lease/revoke')!);
+  routes.set('/v3/kv/lease/timetolive', routes.get('/v3/lease/timetolive')!);
+  routes.set('/v3/kv/lease/leases', routes.get('/v3/lease/leases')!);
+
+  for (const [path, [schema, run]] of routes) {
+    app.post(path, async (request: FastifyRequest, reply: FastifyReply) => {
+      try {
+        const msg = decodeMessage<never>(schema, parseJson((request.body as string | undefined) ?? ''));
+        const body = await run(msg);
+        return reply.code(200).headers(okHeaders).send(body);
+      } catch (err) {
+        return sendError(reply, err, logger);
+      }
+    });
+  }
+  app.post('/v3/maintenance/snapshot', async (_request, reply) => {
+    const blob = await dumpSnapshot(engine.entries());
+    reply.code(200).headers(okHeaders);
+    return reply.send(Readable.from(snapshotLines(blob)));
+  });
+  routes.set('/v3/maintenance/snapshot', [{}, () => '']);
+
+  const ctx: StreamContext = { engine, encoder, log: logger, maxRequestBytes, maxBufferedBytes: 4 * 1024 * 1024, headers: corsHeaders, open: new Set() };
+  app.register(async (streams) => {
+    // These bodies are streams of messages: leave them unread for the handlers.
+    streams.removeAllContentTypeParsers();
+    streams.addContentTypeParser('*', (_req, _payload, done) => done(null));
+    streams.post('/v3/watch', (request, reply) => {
+      reply.hijack();
+      serveWatch(ctx, request.raw, reply.raw);
+    });
+    streams.post('/v3/lease/keepalive', (request, reply) => {
+      reply.hijack();
+      serveLeaseKeepAlive(ctx, request.raw, reply.raw);
+    });
+  });
+  routes.set('/v3/watch', [{}, () => '']);
+  routes.set('/v3/lease/keepalive', [{}, () => '']);
+
+  app.get('/version', (_req, reply) => reply.headers({ ...corsHeaders, 'content-type': 'application/json' }).send(`{"etcdserver":"${etcdVersion}","etcdcluster":"3.4.0"}`));
+  app.get('/health', (_req, reply) => reply.headers({ ...corsHeaders, 'content-type': 'text/plain; charset=utf-8' }).send('{"health":"true"}'));
+  const endStreams = (): void => {
+    // Clients keep their side of a stream open: end ours, then drop the connection.
+    for (const res of ctx.open) res.end(() => res.destroy());
+  };
+  return { app, endStreams };
+}
+
+function sendError(reply: FastifyReply, err: unknown, log: Logger): FastifyReply {
+  let rpc: RpcError;
+  if (isRpcError(err)) {
+    rpc = err;
+  } else {
+    log.error({ err }, 'Failed to serve a request');
+    rpc = new RpcError(GrpcCode.Unknown, err instanceof Error ? err.message : String(err));
+  }
+  return reply.code(httpStatusOf(rpc.code)).headers({ ...corsHeaders, 'content-type': 'application/json' }).send(errorBody(rpc));
+}
+
+async function statusBody(engine: StoreEngine, encoder: Encoder): Promise<string> {
+  const size = await engine.dbSize();
+  const rev = engine.revision;
+  return (
+    `{"header":${encoder.header(rev)},"version":"${etcdVersion}","dbSize":"${size}","leader":"${engine.memberId}",` +
+    `"raftIndex":"${rev}","raftTerm":"2","raftAppliedIndex":"${rev}","dbSizeInUse":"${size}"}`
+  );
+}
+
+function* snapshotLines(blob: Buffer): Generator<string> {
+  for (let off = 0; off < blob.length; off += snapshotChunkBytes) {
+    const chunk = blob.subarray(off, off + snapshotChunkBytes);
+    const remaining = blob.length - off - chunk.length;
+    const rest = remaining > 0 ? `,"remaining_bytes":"${remaining}"` : '';
+    yield `{"result":{"blob":"${chunk.toString('base64')}"${rest}}}\n`;
+  }
+}
