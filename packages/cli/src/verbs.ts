@@ -10,5 +10,6 @@ export const verbLoaders: Record<string, () => Promise<Verb>> = {
   init: async () => (await import('@nanokube/pki')).initVerb,
   kubeconfig: async () => (await import('@nanokube/pki')).kubeconfigVerb,
   apiserver: async () => (await import('@nanokube/apiserver')).apiserverVerb,
+  scheduler: async () => (await import('@nanokube/scheduler')).schedulerVerb,
   up: async () => (await import('@nanokube/launcher')).upVerb,
 };

@@ -32,8 +32,8 @@ export interface ControlPlane {
 
 /**
  * startControlPlane brings up a loopback control plane, each component its own process: `init` (if
- * needed), then the store, then the apiserver once the store answers; it returns when the apiserver's
- * /readyz answers 200 over verified TLS with the admin credentials.
+ * needed), then the store, then the apiserver once the store answers, then the scheduler; it returns when
+ * the apiserver's /readyz answers 200 over verified TLS with the admin credentials.
  */
 export async function startControlPlane(opts: UpOptions): Promise<ControlPlane> {
   const dir = resolve(opts.dir);
@@ -81,6 +81,15 @@ export async function startControlPlane(opts: UpOptions): Promise<ControlPlane> 
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     out(`[apiserver] ready at ${init.server}`);
+
+    // Controllers and the scheduler talk to the apiserver only, each with its own credential as kubeadm
+    // sets them up; their health ports are off so several loopback clusters can run side by side.
+    const scheduler = supervisor.start({
+      name: 'scheduler',
+      args: ['scheduler', '--kubeconfig', init.schedulerConf, '--secure-port', '0'],
+    });
+    components.push(scheduler);
+    out('[scheduler] started');
   } catch (err) {
     await supervisor.stopAll();
     throw err;

@@ -1,4 +1,7 @@
-/** ObjectMeta fields every client needs; objects carry more, typed by the caller. */
+/**
+ * ObjectMeta fields every client needs; objects carry more, typed by the caller. No index signature, so
+ * kubernetes-types' objects (Pod, Deployment, ...) are KubeObjects as they are.
+ */
 export interface ObjectMeta {
   name?: string;
   generateName?: string;
@@ -19,7 +22,6 @@ export interface ObjectMeta {
     blockOwnerDeletion?: boolean;
   }[];
   finalizers?: string[];
-  [key: string]: unknown;
 }
 
 /** Any Kubernetes object; controllers use their kubernetes-types type as T. */

@@ -1,0 +1,17 @@
+export * from './framework/status.js';
+export * from './framework/cycle-state.js';
+export * from './framework/resource.js';
+export * from './framework/pod-info.js';
+export * from './framework/node-info.js';
+export * from './framework/interfaces.js';
+export * from './framework/runtime.js';
+export * from './framework/fit-error.js';
+export * from './cache/cache.js';
+export * from './queue/heap.js';
+export * from './queue/scheduling-queue.js';
+export { names } from './plugins/names.js';
+export { buildProfile, defaultProfile, inTreeRegistry } from './plugins/registry.js';
+export * from './schedule-algorithm.js';
+export * from './schedule-one.js';
+export * from './scheduler.js';
+export { schedulerVerb } from './verb.js';
