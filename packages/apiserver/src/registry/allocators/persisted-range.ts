@@ -7,7 +7,7 @@
 import type { Storage } from '../generic/storage.js';
 import { Bitmap } from './bitmap.js';
 
-const maxAttempts = 32;
+const maxAttempts = 64;
 
 /** The stored form of a range allocation. */
 interface RangeAllocation {
@@ -43,6 +43,8 @@ export class PersistedRange {
       const res = kv ? await this.storage.update(this.key, value, kv.modRevision) : await this.storage.create(this.key, value);
       if (res.succeeded) return result;
       if (attempt >= maxAttempts) throw new Error(`could not update range allocation ${this.key}: too many concurrent changes`);
+      // Contended: back off a little (with jitter) so concurrent allocators do not keep colliding.
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(attempt, 10)));
     }
   }
 

@@ -37,6 +37,8 @@ export class Cacher {
   /** Resolves once the initial list is loaded. */
   readonly started = new Promise<void>((r) => (this.startedResolve = r));
   private isStarted = false;
+  /** Consecutive watch failures, for the reconnect backoff (reset by any delivered event). */
+  private failures = 0;
 
   constructor(private readonly opts: CacherOptions) {
     for (const p of opts.resourcePrefixes) {
@@ -136,9 +138,11 @@ export class Cacher {
   }
 
   private onEvents(events: StorageEvent[]): void {
+    this.failures = 0;
     let max = this.rev;
+    // Every event is applied, even one at or below a revision a progress notification already
+    // reported: the watch itself never repeats events (it starts right after the loaded revision).
     for (const ev of events) {
-      if (ev.modRevision <= this.rev) continue;
       const cache = this.route(ev.key);
       if (cache) {
         try {
@@ -157,8 +161,9 @@ export class Cacher {
     if (this.closed) return;
     this.watch?.close();
     this.watch = undefined;
-    this.opts.logger.warn({ err, revision: this.rev, compacted }, 'Store watch broke, restarting it');
-    await sleep(100);
+    this.failures++;
+    this.opts.logger.warn({ err, revision: this.rev, compacted, failures: this.failures }, 'Store watch broke, restarting it');
+    await sleep(Math.min(100 * 2 ** (this.failures - 1), 5000));
     if (this.closed) return;
     if (!compacted && !isCompactedError(err)) {
       this.startWatch(this.rev + 1);

@@ -2,7 +2,7 @@
  * LIST with upstream's resourceVersion semantics, served from the watch cache:
  * - unset: a consistent read — the cache first catches up with the store's current revision, so
  *   every write acknowledged before the request is visible;
- * - '0': whatever the cache holds now;
+ * - '0': whatever the cache holds now, all of it (limit is ignored, as upstream's cacher does);
  * - N (NotOlderThan): the cache once it reflects N (504 after 3 s);
  * - N with resourceVersionMatch=Exact, and every `continue` page: read from the store at revision N,
  *   so that pages form one snapshot (410 Expired once N is compacted).
@@ -55,14 +55,17 @@ export async function listObjects(core: RegistryCore, ctx: RequestContext, def: 
   if (rv !== undefined && rv > 0 && opts.resourceVersionMatch === 'Exact') {
     return listFromStore(core, pred, listPrefix, rv, listPrefix, limit);
   }
-  if (opts.resourceVersion !== '0') await ensureCacheAt(core, rv);
+  // As upstream's cacher, resourceVersion=0 ignores limit: the whole (possibly stale) list at once.
+  if (opts.resourceVersion === '0') return listFromCache(core, def, pred, listPrefix, 0);
+  await ensureCacheAt(core, rv);
   return listFromCache(core, def, pred, listPrefix, limit);
 }
 
 function listFromCache(core: RegistryCore, def: ResourceDefinition, pred: Predicate, listPrefix: string, limit: number): ListResult {
   const cache = cacheOf(core, def);
   const revision = cache.revision;
-  if (pred.name !== undefined && listPrefix !== prefixOf(core, def)) {
+  // An exact name in one namespace (or of a cluster-scoped resource) is a single key.
+  if (pred.name !== undefined && (!def.namespaced || listPrefix !== prefixOf(core, def))) {
     const obj = cache.get(listPrefix + pred.name);
     return { items: obj && pred.matches(obj) ? [obj] : [], resourceVersion: String(revision) };
   }

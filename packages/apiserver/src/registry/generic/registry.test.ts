@@ -418,6 +418,16 @@ describe.skipIf(!haveEtcd)('generic registry against a real etcd', () => {
     expect(Number(events[0]?.object.metadata.resourceVersion)).toBeGreaterThan(0);
   });
 
+  it('allocates distinct addresses to services created concurrently', async () => {
+    const created = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => reg.create(ctx(), services, { metadata: { name: `par-${i}` }, spec: { type: 'NodePort', ports: [{ port: 80 }] } }, write)),
+    );
+    const ips = created.map((c) => (c.object['spec'] as { clusterIP: string }).clusterIP);
+    const ports = created.map((c) => (c.object['spec'] as { ports: { nodePort: number }[] }).ports[0]?.nodePort);
+    expect(new Set(ips).size).toBe(12);
+    expect(new Set(ports).size).toBe(12);
+  });
+
   it('reallocates on Service type changes and keeps held values on update', async () => {
     const { object } = await reg.create(ctx(), services, { metadata: { name: 'flip' }, spec: { ports: [{ port: 80, protocol: 'TCP' }] } }, write);
     const ip = (object['spec'] as { clusterIP: string }).clusterIP;

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +89,17 @@ describe("generic registry with every resource against nanokube's store", () => 
     ).rejects.toThrow('Operation cannot be fulfilled on pods/binding "bind-me": pod bind-me is already assigned to node "n1"');
   });
 
+  it('keeps serving after the store restarts', async () => {
+    const url = store.url;
+    await store.close();
+    store = await startStoreServer({ dataDir: dir, listen: url });
+    const cms = def('', 'configmaps');
+    const { object } = await reg.create(ctx(), cms, { metadata: { name: 'after-restart' } }, write);
+    const list = await reg.list(ctx(), cms, {});
+    expect(list.items.map((o) => o.metadata.name)).toContain('after-restart');
+    expect(Number(list.resourceVersion)).toBeGreaterThanOrEqual(Number(object.metadata.resourceVersion));
+  }, 30_000);
+
   it('serves 2,000 pods from the cache and fans events out to 100 watchers', async () => {
     const pods = def('', 'pods');
     await reg.create(ctx(''), def('', 'namespaces'), { metadata: { name: 'bulk' } }, write);
@@ -107,6 +119,7 @@ describe("generic registry with every resource against nanokube's store", () => 
     const listMs = performance.now() - t0;
     expect(list.items).toHaveLength(2000);
     const ac = new AbortController();
+    setMaxListeners(200, ac.signal);
     const watchers = Array.from({ length: 100 }, () => reg.watch(ctx('bulk'), pods, { resourceVersion: list.resourceVersion }, ac.signal));
     const sent = performance.now();
     await reg.patch(ctx('bulk'), pods, 'p-0', 'merge', { metadata: { labels: { touched: 'yes' } } }, write);

@@ -48,7 +48,7 @@ export function watchObjects(
   const listPrefix = namespacePrefix(prefixOf(core, def), ns);
   const begin = (): void => {
     if (rv === undefined || rv === 0) {
-      watcher.start(initialEvents(cache, pred, listPrefix), (sink) => cache.addSink(sink));
+      watcher.start(initialEvents(cache, pred, listPrefix, def.namespaced), (sink) => cache.addSink(sink));
       return;
     }
     const replay = cache.eventsAfter(rv);
@@ -78,9 +78,9 @@ async function catchUp(core: RegistryCore, rv: number | undefined): Promise<bool
   }
 }
 
-function initialEvents(cache: WatchCache, pred: Predicate, listPrefix: string): WatchEvent[] {
+function initialEvents(cache: WatchCache, pred: Predicate, listPrefix: string, namespaced: boolean): WatchEvent[] {
   const out: WatchEvent[] = [];
-  if (pred.name !== undefined && listPrefix !== cache.prefix) {
+  if (pred.name !== undefined && (!namespaced || listPrefix !== cache.prefix)) {
     const obj = cache.get(listPrefix + pred.name);
     if (obj && pred.matches(obj)) out.push({ type: 'ADDED', object: obj });
     return out;
