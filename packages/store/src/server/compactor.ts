@@ -18,7 +18,9 @@ export function parseAutoCompaction(
 ): AutoCompaction | undefined {
   if (retention === undefined || retention === '' || retention === '0') return undefined;
   if ((mode ?? 'periodic') === 'revision') {
-    if (!/^\d+$/.test(retention)) throw new Error(`--auto-compaction-retention must be a number of revisions, got "${retention}"`);
+    if (!/^\d+$/.test(retention)) {
+      throw new Error(`--auto-compaction-retention must be a number of revisions, got "${retention}"`);
+    }
     return { mode: 'revision', retention: Number(retention) };
   }
   if (mode !== undefined && mode !== 'periodic') throw new Error(`unknown --auto-compaction-mode "${mode}"`);

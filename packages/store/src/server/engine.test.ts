@@ -52,6 +52,9 @@ describe('StoreEngine', () => {
     await e.put({ key: 'a' }); // 2
     await e.deleteRange({ key: 'a' }); // 3
     await e.compact(3);
+    let records = 0;
+    for await (const [k] of e.entries()) if (k.toString('latin1', 0, 2) === 'r:') records++;
+    expect(records).toBe(0); // the put at 2 and the tombstone at 3 are gone from LevelDB too
     e = await reopen();
     expect(e.revision).toBe(3);
     expect(e.compactRevision).toBe(3);

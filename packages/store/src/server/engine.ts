@@ -23,7 +23,16 @@ import { errCompacted, errEmptyKey, errFutureRevision, errLeaseNotFound, errStop
 import { GroupCommitter } from './group-commit.js';
 import { Lessor } from './lease/lessor.js';
 import { MvccStore, type WriteTxn } from './mvcc/mvcc-store.js';
-import { applyDeleteRange, applyPut, checkPut, checkPutRequest, checkTxnRequest, executeTxn, isTxnReadOnly, type TxnEnv } from './mvcc/txn.js';
+import {
+  applyDeleteRange,
+  applyPut,
+  checkPut,
+  checkPutRequest,
+  checkTxnRequest,
+  executeTxn,
+  isTxnReadOnly,
+  type TxnEnv,
+} from './mvcc/txn.js';
 import { isTombstone } from './mvcc/types.js';
 import type {
   DeleteRangeRequest,
@@ -193,7 +202,12 @@ export class StoreEngine {
 
   /** leaseGrant creates a lease (id 0n: the store picks one); the TTL is clamped as etcd does. */
   leaseGrant(ttl: number, id = 0n): Promise<LeaseGrantResult> {
-    const granted = Lessor.normalizeTTL(ttl);
+    let granted: number;
+    try {
+      granted = Lessor.normalizeTTL(ttl);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.committer.submit((b) => {
       const lease = this.lessor.grant(id === 0n ? this.lessor.nextId() : id, granted);
       b.ops.push({ type: 'put', key: leaseKey(lease.id), value: u64(granted) });

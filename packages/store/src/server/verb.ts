@@ -55,10 +55,13 @@ export const storeVerb: Verb = {
     const progress = parseDuration(stringFlag(flags, 'experimental-watch-progress-notify-interval') ?? '10m');
     const log = createLogger({ component: 'store', bindings: { name } });
     const quota = stringFlag(flags, 'quota-backend-bytes');
-    if (quota !== undefined) log.info({ flag: 'quota-backend-bytes', value: quota }, 'Ignored flag accepted for etcd compatibility');
+    if (quota !== undefined) {
+      log.info({ flag: 'quota-backend-bytes', value: quota }, 'Ignored flag accepted for etcd compatibility');
+    }
     let autoCompaction: AutoCompaction | undefined;
     try {
-      autoCompaction = parseAutoCompaction(stringFlag(flags, 'auto-compaction-mode'), stringFlag(flags, 'auto-compaction-retention'), parseDuration);
+      const mode = stringFlag(flags, 'auto-compaction-mode');
+      autoCompaction = parseAutoCompaction(mode, stringFlag(flags, 'auto-compaction-retention'), parseDuration);
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
@@ -72,7 +75,9 @@ export const storeVerb: Verb = {
       progressNotifyIntervalMs: progress,
     });
     const stopCompaction = autoCompaction ? startAutoCompaction(server.engine, autoCompaction, log) : undefined;
-    if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    if (!signal.aborted) {
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    }
     log.info({ reason: String(signal.reason) }, 'Shutting down store');
     stopCompaction?.();
     await server.close();

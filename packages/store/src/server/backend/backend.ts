@@ -35,7 +35,13 @@ export class Backend {
 
   /** write applies ops atomically and resolves once they are on disk (fsync). */
   async write(ops: BatchOp[]): Promise<void> {
-    await this.db.batch(ops, { sync: true });
+    // A chained batch costs far less CPU per op than an array batch in abstract-level.
+    const batch = this.db.batch();
+    for (const op of ops) {
+      if (op.type === 'put') batch.put(op.key, op.value);
+      else batch.del(op.key);
+    }
+    await batch.write({ sync: true });
   }
 
   /** close closes the db; pending writes finish first. */

@@ -23,23 +23,31 @@ const leasePrefix = Buffer.from('l:');
 const recordFormat = 1;
 const fixedHeader = 1 + 8 + 8 + 8 + 4;
 
+const two32 = 2 ** 32;
+
+/** writeU64 writes a non-negative safe integer as 8 big-endian bytes (no BigInt: it is hot). */
+function writeU64(b: Buffer, n: number, offset: number): void {
+  b.writeUInt32BE(Math.floor(n / two32), offset);
+  b.writeUInt32BE(n >>> 0, offset + 4);
+}
+
 /** u64 encodes a non-negative integer as 8 big-endian bytes. */
 export function u64(n: number): Buffer {
   const b = Buffer.allocUnsafe(8);
-  b.writeBigUInt64BE(BigInt(n));
+  writeU64(b, n, 0);
   return b;
 }
 
 /** readU64 decodes {@link u64}. */
 export function readU64(b: Buffer, offset = 0): number {
-  return Number(b.readBigUInt64BE(offset));
+  return b.readUInt32BE(offset) * two32 + b.readUInt32BE(offset + 4);
 }
 
 /** recordKey is the LevelDB key of the change at (rev, sub). */
 export function recordKey(rev: number, sub: number): Buffer {
   const b = Buffer.allocUnsafe(2 + 8 + 4);
   recordPrefix.copy(b, 0);
-  b.writeBigUInt64BE(BigInt(rev), 2);
+  writeU64(b, rev, 2);
   b.writeUInt32BE(sub, 10);
   return b;
 }
@@ -54,8 +62,8 @@ export function encodeRecord(kv: KeyValue): Buffer {
   const keyLen = kv.key.length;
   const b = Buffer.allocUnsafe(fixedHeader + keyLen + kv.value.length);
   b.writeUInt8(recordFormat, 0);
-  b.writeBigUInt64BE(BigInt(kv.createRevision), 1);
-  b.writeBigUInt64BE(BigInt(kv.version), 9);
+  writeU64(b, kv.createRevision, 1);
+  writeU64(b, kv.version, 9);
   b.writeBigInt64BE(kv.lease, 17);
   b.writeUInt32BE(keyLen, 25);
   b.write(kv.key, fixedHeader, 'latin1');

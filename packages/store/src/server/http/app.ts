@@ -1,13 +1,16 @@
 import { Readable } from 'node:stream';
 import type { Logger } from '@nanokube/component-base';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { StoreEngine } from '../engine.js';
 import { errMessageTooLarge, errRequestTooLarge, GrpcCode, isRpcError, RpcError } from '../errors.js';
-import type { DeleteRangeRequest, PutRequest, RangeRequest, TxnRequest } from '../mvcc/types.js';
 import { dumpSnapshot } from '../snapshot/format.js';
-import { decodeMessage, parseJson, schemas, type MessageSchema } from './decode.js';
+import { decodeMessage, parseJson } from './decode.js';
 import { Encoder, errorBody, httpStatusOf } from './encode.js';
-import { putSize, txnSize } from './size.js';
+import { unaryRoutes } from './routes.js';
 import { serveLeaseKeepAlive, serveWatch, type StreamContext } from './streams.js';
 
 /** etcdVersion is the etcd release whose gateway this one mirrors. */
@@ -20,7 +23,9 @@ const corsHeaders = {
   'access-control-allow-methods': 'POST, GET, OPTIONS, PUT, DELETE',
   'access-control-allow-origin': '*',
 };
-const okHeaders = { ...corsHeaders, 'content-type': 'application/json', 'grpc-metadata-content-type': 'application/grpc' };
+const jsonHeaders = { 'content-type': 'application/json' };
+const textHeaders = { 'content-type': 'text/plain; charset=utf-8' };
+const okHeaders = { ...corsHeaders, ...jsonHeaders, 'grpc-metadata-content-type': 'application/grpc' };
 const snapshotChunkBytes = 32 * 1024;
 
 /** StoreAppOptions configure {@link buildStoreApp}. */
@@ -36,8 +41,6 @@ export interface StoreApp {
   endStreams(): void;
 }
 
-type Handler = (msg: never) => string | Promise<string>;
-
 /**
  * buildStoreApp builds the fastify app serving etcd's v3 JSON gateway over engine (no listen).
  * Request bodies are read as text and decoded by decode.ts; the two bidirectional streams (watch,
@@ -46,12 +49,12 @@ type Handler = (msg: never) => string | Promise<string>;
 export function buildStoreApp(opts: StoreAppOptions): StoreApp {
   const { engine, logger } = opts;
   const maxRequestBytes = opts.maxRequestBytes ?? defaultMaxRequestBytes;
-  const encoder = new Encoder(engine.clusterId, engine.memberId);
+  const encoder = new Encoder(engine.clusterId, engine.memberId, etcdVersion);
   // etcd's gRPC server accepts messages up to the request limit plus 512 KiB of overhead.
   const grpcLimit = maxRequestBytes + 512 * 1024;
+  // No fastify logger: it would build a child logger per request, and we log what matters ourselves.
   const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
-    logController: new LogController({ disableRequestLogging: true }),
+    logger: false,
     requestTimeout: 0,
     connectionTimeout: 0,
     // base64 makes bodies 4/3 of the request; decoded sizes are checked against the limits themselves.
@@ -69,8 +72,8 @@ export function buildStoreApp(opts: StoreAppOptions): StoreApp {
     return sendError(reply, rpc, logger);
   });
   app.setNotFoundHandler((req, reply) => {
-    const known = req.method !== 'POST' && routes.has(req.url.split('?')[0] ?? '');
-    reply.code(known ? 405 : 404).headers({ ...corsHeaders, 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+    const known = req.method !== 'POST' && knownPaths.has(req.url.split('?')[0] ?? '');
+    reply.code(known ? 405 : 404).headers({ ...corsHeaders, ...textHeaders, 'x-content-type-options': 'nosniff' });
     return reply.send(known ? 'Method Not Allowed\n' : 'Not Found\n');
   });
 
@@ -78,28 +81,15 @@ export function buildStoreApp(opts: StoreAppOptions): StoreApp {
     if (bytes > grpcLimit) throw errMessageTooLarge(bytes, grpcLimit);
     if (bytes > maxRequestBytes) throw errRequestTooLarge();
   };
-  const routes = new Map<string, [MessageSchema, Handler]>([
-    ['/v3/kv/range', [schemas.range, (r: RangeRequest) => encoder.range(engine.range(r))]],
-    ['/v3/kv/put', [schemas.put, async (r: PutRequest) => (checkSize(putSize(r)), encoder.put(await engine.put(r)))]],
-    ['/v3/kv/deleterange', [schemas.deleteRange, async (r: DeleteRangeRequest) => encoder.deleteRange(await engine.deleteRange(r))]],
-    ['/v3/kv/txn', [schemas.txn, async (r: TxnRequest) => (checkSize(txnSize(r)), encoder.txn(await engine.txn(r)))]],
-    ['/v3/kv/compaction', [schemas.compaction, async (r: { revision?: number }) => encoder.headerOnly((await engine.compact(r.revision ?? 0)).revision)]],
-    ['/v3/lease/grant', [schemas.leaseGrant, async (r: { TTL?: number; ID?: bigint }) => encoder.leaseGrant(await engine.leaseGrant(r.TTL ?? 0, r.ID ?? 0n))]],
-    ['/v3/lease/revoke', [schemas.leaseId, async (r: { ID?: bigint }) => encoder.headerOnly((await engine.leaseRevoke(r.ID ?? 0n)).revision)]],
-    ['/v3/lease/timetolive', [schemas.leaseTimeToLive, (r: { ID?: bigint; keys?: boolean }) => encoder.leaseTimeToLive(engine.leaseTimeToLive(r.ID ?? 0n, r.keys === true))]],
-    ['/v3/lease/leases', [{}, () => encoder.leaseLeases(engine.leaseLeases())]],
-    ['/v3/maintenance/status', [{}, async () => statusBody(engine, encoder)]],
-  ]);
-  // etcd 3.4 also serves the lease calls under their pre-3.4 paths.
-  routes.set('/v3/kv/lease/revoke', routes.get('/v3/lease/revoke')!);
-  routes.set('/v3/kv/lease/timetolive', routes.get('/v3/lease/timetolive')!);
-  routes.set('/v3/kv/lease/leases', routes.get('/v3/lease/leases')!);
+  const routes = unaryRoutes({ engine, encoder, checkSize });
+  const streamPaths = ['/v3/watch', '/v3/lease/keepalive', '/v3/maintenance/snapshot'];
+  const knownPaths = new Set([...routes.keys(), ...streamPaths]);
 
-  for (const [path, [schema, run]] of routes) {
+  for (const [path, route] of routes) {
     app.post(path, async (request: FastifyRequest, reply: FastifyReply) => {
       try {
-        const msg = decodeMessage<never>(schema, parseJson((request.body as string | undefined) ?? ''));
-        const body = await run(msg);
+        const msg = decodeMessage<never>(route.schema, parseJson((request.body as string | undefined) ?? ''));
+        const body = await route.run(msg);
         return reply.code(200).headers(okHeaders).send(body);
       } catch (err) {
         return sendError(reply, err, logger);
@@ -111,9 +101,16 @@ export function buildStoreApp(opts: StoreAppOptions): StoreApp {
     reply.code(200).headers(okHeaders);
     return reply.send(Readable.from(snapshotLines(blob)));
   });
-  routes.set('/v3/maintenance/snapshot', [{}, () => '']);
 
-  const ctx: StreamContext = { engine, encoder, log: logger, maxRequestBytes, maxBufferedBytes: 4 * 1024 * 1024, headers: corsHeaders, open: new Set() };
+  const ctx: StreamContext = {
+    engine,
+    encoder,
+    log: logger,
+    maxRequestBytes,
+    maxBufferedBytes: 4 * 1024 * 1024,
+    headers: corsHeaders,
+    open: new Set(),
+  };
   app.register(async (streams) => {
     // These bodies are streams of messages: leave them unread for the handlers.
     streams.removeAllContentTypeParsers();
@@ -127,11 +124,10 @@ export function buildStoreApp(opts: StoreAppOptions): StoreApp {
       serveLeaseKeepAlive(ctx, request.raw, reply.raw);
     });
   });
-  routes.set('/v3/watch', [{}, () => '']);
-  routes.set('/v3/lease/keepalive', [{}, () => '']);
 
-  app.get('/version', (_req, reply) => reply.headers({ ...corsHeaders, 'content-type': 'application/json' }).send(`{"etcdserver":"${etcdVersion}","etcdcluster":"3.4.0"}`));
-  app.get('/health', (_req, reply) => reply.headers({ ...corsHeaders, 'content-type': 'text/plain; charset=utf-8' }).send('{"health":"true"}'));
+  const version = `{"etcdserver":"${etcdVersion}","etcdcluster":"3.4.0"}`;
+  app.get('/version', (_req, reply) => reply.headers({ ...corsHeaders, ...jsonHeaders }).send(version));
+  app.get('/health', (_req, reply) => reply.headers({ ...corsHeaders, ...textHeaders }).send('{"health":"true"}'));
   const endStreams = (): void => {
     // Clients keep their side of a stream open: end ours, then drop the connection.
     for (const res of ctx.open) res.end(() => res.destroy());
@@ -147,16 +143,10 @@ function sendError(reply: FastifyReply, err: unknown, log: Logger): FastifyReply
     log.error({ err }, 'Failed to serve a request');
     rpc = new RpcError(GrpcCode.Unknown, err instanceof Error ? err.message : String(err));
   }
-  return reply.code(httpStatusOf(rpc.code)).headers({ ...corsHeaders, 'content-type': 'application/json' }).send(errorBody(rpc));
-}
-
-async function statusBody(engine: StoreEngine, encoder: Encoder): Promise<string> {
-  const size = await engine.dbSize();
-  const rev = engine.revision;
-  return (
-    `{"header":${encoder.header(rev)},"version":"${etcdVersion}","dbSize":"${size}","leader":"${engine.memberId}",` +
-    `"raftIndex":"${rev}","raftTerm":"2","raftAppliedIndex":"${rev}","dbSizeInUse":"${size}"}`
-  );
+  return reply
+    .code(httpStatusOf(rpc.code))
+    .headers({ ...corsHeaders, ...jsonHeaders })
+    .send(errorBody(rpc));
 }
 
 function* snapshotLines(blob: Buffer): Generator<string> {

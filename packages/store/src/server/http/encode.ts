@@ -27,7 +27,12 @@ export class Encoder {
   private readonly headNoRev: string;
   private readonly eventCache = new Map<MvccEvent, string>();
 
-  constructor(clusterId: bigint, memberId: bigint) {
+  constructor(
+    clusterId: bigint,
+    memberId: bigint,
+    /** The etcd version this store reports. */
+    readonly version: string,
+  ) {
     this.headPrefix = `{"cluster_id":"${clusterId}","member_id":"${memberId}","revision":"`;
     this.headNoRev = `{"cluster_id":"${clusterId}","member_id":"${memberId}","raft_term":"${raftTerm}"}`;
   }

@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import { GrpcCode, RpcError } from '../errors.js';
+import { errRequestTooLarge, GrpcCode, RpcError } from '../errors.js';
 import { jsonSyntaxMessage } from './decode.js';
 
 /**
@@ -47,7 +47,7 @@ export class JsonObjectSplitter {
         if (this.depth === 0) out.push(this.take());
       }
     }
-    if (this.buf.length > this.maxObjectBytes) throw new RpcError(GrpcCode.InvalidArgument, 'etcdserver: request is too large');
+    if (this.buf.length > this.maxObjectBytes) throw errRequestTooLarge();
     return out;
   }
 

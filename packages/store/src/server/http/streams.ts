@@ -67,7 +67,8 @@ class BidiStream {
     if (this.res.destroyed || this.res.writableEnded) return false;
     if (!this.started) {
       this.started = true;
-      this.res.writeHead(200, { ...this.ctx.headers, 'content-type': 'application/json', 'grpc-metadata-content-type': 'application/grpc' });
+      const head = { ...this.ctx.headers, 'content-type': 'application/json', 'grpc-metadata-content-type': 'application/grpc' };
+      this.res.writeHead(200, head);
     }
     this.res.write(line);
     return this.res.writableLength < this.ctx.maxBufferedBytes;
@@ -82,7 +83,12 @@ class BidiStream {
       return;
     }
     const body = errorBody(new RpcError(GrpcCode.Unknown, rpc.message));
-    const head = { ...this.ctx.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' };
+    const head = {
+      ...this.ctx.headers,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    };
     this.res.writeHead(500, head);
     // The client may still be sending: drop the connection once the answer is out.
     this.res.end(body, () => this.req.destroy());

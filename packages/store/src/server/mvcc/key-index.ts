@@ -1,3 +1,4 @@
+import { SortedKeys } from './sorted-keys.js';
 import { isTombstone, type ByteString, type KeyRange, type KeyValue } from './types.js';
 
 /**
@@ -6,12 +7,12 @@ import { isTombstone, type ByteString, type KeyRange, type KeyValue } from './ty
  * A key stays in the index while any revision of it is retained, so reads at past revisions work.
  */
 export class KeyIndex {
-  private readonly sorted: ByteString[] = [];
+  private readonly sorted = new SortedKeys();
   private readonly histories = new Map<ByteString, KeyValue[]>();
 
   /** size is the number of keys with retained history. */
   get size(): number {
-    return this.sorted.length;
+    return this.sorted.size;
   }
 
   /** at returns the key's last change at or before rev (maybe a tombstone), or undefined. */
@@ -39,8 +40,7 @@ export class KeyIndex {
       return;
     }
     this.histories.set(kv.key, [kv]);
-    const i = this.lowerBound(kv.key);
-    this.sorted.splice(i, 0, kv.key);
+    this.sorted.insert(kv.key);
   }
 
   /** forEachLive calls fn, in key order, for every key of r alive at rev. */
@@ -50,13 +50,14 @@ export class KeyIndex {
       if (kv !== undefined) fn(kv);
       return;
     }
-    if (r.end !== '' && r.end <= r.key) return;
-    for (let i = this.lowerBound(r.key); i < this.sorted.length; i++) {
-      const k = this.sorted[i]!;
-      if (r.end !== '' && k >= r.end) break;
+    const end = r.end;
+    if (end !== '' && end <= r.key) return;
+    this.sorted.forEachFrom(r.key, (k) => {
+      if (end !== '' && k >= end) return false;
       const kv = this.liveAt(k, rev);
       if (kv !== undefined) fn(kv);
-    }
+      return true;
+    });
   }
 
   /**
@@ -78,21 +79,8 @@ export class KeyIndex {
     }
     if (emptied.size > 0) {
       for (const key of emptied) this.histories.delete(key);
-      let w = 0;
-      for (const k of this.sorted) if (!emptied.has(k)) this.sorted[w++] = k;
-      this.sorted.length = w;
+      this.sorted.removeAll(emptied);
     }
     return dropped;
-  }
-
-  private lowerBound(key: ByteString): number {
-    let lo = 0;
-    let hi = this.sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.sorted[mid]! < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 }

@@ -24,7 +24,7 @@ const empty = Buffer.alloc(0);
  */
 export class MvccStore {
   readonly index = new KeyIndex();
-  /** Events with modRevision > compactRev... in (revision, sub) order. */
+  /** Events at or after compactRev, in (revision, sub) order. */
   private readonly log: MvccEvent[] = [];
   currentRev = 1;
   visibleRev = 1;
@@ -62,7 +62,7 @@ export class MvccStore {
   /** record appends a change made by a write txn (or replayed by recovery) to index and log. */
   record(ev: MvccEvent): void {
     this.index.append(ev.kv);
-    if (ev.kv.modRevision > this.compactRev) this.log.push(ev);
+    if (ev.kv.modRevision >= this.compactRev) this.log.push(ev);
     if (ev.kv.modRevision > this.currentRev) this.currentRev = ev.kv.modRevision;
   }
 
