@@ -30,7 +30,12 @@ export class Transport {
   /** call POSTs body as JSON to path and returns the parsed JSON answer, or throws EtcdError. */
   async call(path: string, body: unknown): Promise<Record<string, unknown>> {
     const text = await this.post(path, JSON.stringify(body));
-    const parsed: unknown = JSON.parse(text);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new EtcdError(GrpcCode.Internal, `unparseable answer from ${path}: ${text.slice(0, 200)}`);
+    }
     return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
   }
 
