@@ -66,7 +66,16 @@ export function buildStoreApp(opts: StoreAppOptions): StoreApp {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       const length = Number(req.headers['content-length'] ?? 0);
       const size = Math.floor((Math.max(length, Math.ceil((grpcLimit * 4) / 3)) * 3) / 4);
-      return sendError(reply, errMessageTooLarge(size, grpcLimit), logger);
+      // Read the rest of the body before answering, as etcd does: a client that is still uploading would
+      // otherwise see its connection reset (EPIPE) instead of the answer. Bodies far over the limit are
+      // not drained; the connection is dropped once the answer is out.
+      const raw = req.raw;
+      if (raw.readableEnded || length > 64 * 1024 * 1024) return sendError(reply, errMessageTooLarge(size, grpcLimit), logger);
+      return new Promise<void>((resolve) => {
+        raw.on('end', () => resolve(sendError(reply, errMessageTooLarge(size, grpcLimit), logger) as unknown as void));
+        raw.on('error', () => resolve());
+        raw.resume();
+      });
     }
     const rpc = (err.statusCode ?? 500) < 500 ? new RpcError(GrpcCode.InvalidArgument, err.message) : err;
     return sendError(reply, rpc, logger);

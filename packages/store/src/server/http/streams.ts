@@ -37,6 +37,11 @@ class BidiStream {
     private readonly req: IncomingMessage,
     readonly res: ServerResponse,
     private readonly onMessage: (msg: unknown) => void,
+    /**
+     * Whether the response ends when the request body does. etcd's keepalive handler returns on the
+     * client's EOF (so the gateway ends the response); its watch handler keeps streaming events.
+     */
+    private readonly endWithRequest = false,
   ) {}
 
   run(): void {
@@ -57,6 +62,11 @@ class BidiStream {
         splitter.end();
       } catch (err) {
         this.fail(err);
+        return;
+      }
+      if (this.endWithRequest && !this.res.writableEnded) {
+        if (!this.started) this.write('');
+        this.res.end();
       }
     });
     this.req.on('error', () => this.res.destroy());
@@ -119,6 +129,6 @@ export function serveLeaseKeepAlive(ctx: StreamContext, req: IncomingMessage, re
   const bidi = new BidiStream(ctx, req, res, (raw) => {
     const msg = decodeMessage<{ ID?: bigint }>(schemas.leaseId, raw);
     bidi.write(ctx.encoder.leaseKeepAlive(ctx.engine.leaseKeepAlive(msg.ID ?? 0n)));
-  });
+  }, true);
   bidi.run();
 }
