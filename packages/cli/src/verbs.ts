@@ -10,6 +10,7 @@ export const verbLoaders: Record<string, () => Promise<Verb>> = {
   init: async () => (await import('@nanokube/pki')).initVerb,
   kubeconfig: async () => (await import('@nanokube/pki')).kubeconfigVerb,
   apiserver: async () => (await import('@nanokube/apiserver')).apiserverVerb,
+  'controller-manager': async () => (await import('@nanokube/controller-manager')).controllerManagerVerb,
   scheduler: async () => (await import('@nanokube/scheduler')).schedulerVerb,
   up: async () => (await import('@nanokube/launcher')).upVerb,
 };

@@ -32,7 +32,7 @@ export interface ControlPlane {
 
 /**
  * startControlPlane brings up a loopback control plane, each component its own process: `init` (if
- * needed), then the store, then the apiserver once the store answers, then the scheduler; it returns when
+ * needed), then the store, then the apiserver once the store answers, then the scheduler and the controller-manager; it returns when
  * the apiserver's /readyz answers 200 over verified TLS with the admin credentials.
  */
 export async function startControlPlane(opts: UpOptions): Promise<ControlPlane> {
@@ -90,6 +90,20 @@ export async function startControlPlane(opts: UpOptions): Promise<ControlPlane> 
     });
     components.push(scheduler);
     out('[scheduler] started');
+    const controllerManager = supervisor.start({
+      name: 'controller-manager',
+      args: [
+        'controller-manager',
+        '--kubeconfig', init.controllerManagerConf,
+        '--root-ca-file', init.caCertPath,
+        '--cluster-signing-cert-file', join(init.pkiDir, 'ca.crt'),
+        '--cluster-signing-key-file', join(init.pkiDir, 'ca.key'),
+        '--service-account-private-key-file', join(init.pkiDir, 'sa.key'),
+        '--secure-port', '0',
+      ],
+    });
+    components.push(controllerManager);
+    out('[controller-manager] started');
   } catch (err) {
     await supervisor.stopAll();
     throw err;

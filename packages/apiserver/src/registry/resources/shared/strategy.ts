@@ -86,8 +86,12 @@ export function defineStrategy<T>(hooks: StrategyHooks<T>): ResourceStrategy {
   return strategy;
 }
 
-/** Which metadata a `/status` write may change: none (ResetObjectMetaForStatus), all but ownerReferences (pods), or all (nodes). */
-export type StatusMetadataPolicy = 'reset' | 'keepOwnerReferences' | 'allow';
+/**
+ * Which metadata a `/status` write may change: none (ResetObjectMetaForStatus), all but ownerReferences
+ * (pods), all but labels (deployments: the controller records the revision annotation through /status),
+ * or all (nodes).
+ */
+export type StatusMetadataPolicy = 'reset' | 'keepOwnerReferences' | 'keepLabels' | 'allow';
 
 /** defineStatusStrategy builds the `/status` strategy: keep everything but status from the old object. */
 export function defineStatusStrategy<T>(
@@ -109,6 +113,9 @@ export function defineStatusStrategy<T>(
         const keepManaged = obj.metadata.managedFields;
         obj.metadata = { ...clone(old.metadata) };
         if (keepManaged !== undefined) obj.metadata.managedFields = keepManaged;
+      } else if (policy === 'keepLabels') {
+        if (old.metadata.labels === undefined) delete obj.metadata.labels;
+        else obj.metadata.labels = clone(old.metadata.labels);
       } else if (policy === 'keepOwnerReferences') {
         if (old.metadata.ownerReferences === undefined) delete obj.metadata.ownerReferences;
         else obj.metadata.ownerReferences = clone(old.metadata.ownerReferences);

@@ -80,4 +80,6 @@ export const deploymentStrategy = defineStrategy<Deployment>({
   validateUpdate: (d, old) => validateSelectorImmutable(d.spec?.selector, old.spec?.selector),
 });
 
-export const deploymentStatusStrategy = defineStatusStrategy<Deployment>();
+// Upstream's deploymentStatusStrategy keeps spec and labels only, so the revision annotation the
+// controller writes with UpdateStatus is stored without bumping the generation.
+export const deploymentStatusStrategy = defineStatusStrategy<Deployment>({ metadata: 'keepLabels' });

@@ -2,6 +2,7 @@
  * The `certificatesigningrequests` resource (certificates.k8s.io/v1): the requester's identity is
  * stamped from the request on create; `/status` carries the certificate, `/approval` the conditions.
  */
+import { X509Certificate } from 'node:crypto';
 import type { CertificateSigningRequest } from 'kubernetes-types/certificates/v1.js';
 import type { KubeObject, StatusStrategy } from '../../../types.js';
 import { standardVerbs, type NanoResourceDefinition } from '../../shared/definition.js';
@@ -10,7 +11,7 @@ import { defineStatusStrategy, defineStrategy } from '../../shared/strategy.js';
 import { ageColumn, ageOf, col, nameColumn, table } from '../../shared/table.js';
 import { clone, deepEqual, rec } from '../../shared/util.js';
 import type { FieldError } from '../../shared/validation.js';
-import { fieldImmutable, invalid, notSupported, required } from '../../shared/validation.js';
+import { fieldImmutable, forbidden, invalid, notSupported, required } from '../../shared/validation.js';
 
 type CSR = CertificateSigningRequest;
 
@@ -37,11 +38,19 @@ function validateCSR(csr: CSR): FieldError[] {
   return errs;
 }
 
+type Condition = NonNullable<NonNullable<CSR['status']>['conditions']>[number];
+
+/** Condition types that may only be True. */
+const trueOnlyConditions = new Set(['Approved', 'Denied', 'Failed']);
+
 function validateConditions(csr: CSR): FieldError[] {
   const errs: FieldError[] = [];
   const types = new Set<string>();
   for (const [i, c] of (csr.status?.conditions ?? []).entries()) {
     if (!c.type) errs.push(required(`status.conditions[${i}].type`));
+    const allowed = trueOnlyConditions.has(c.type) ? ['True'] : ['False', 'True', 'Unknown'];
+    if (!c.status) errs.push(required(`status.conditions[${i}].status`));
+    else if (!allowed.includes(c.status)) errs.push(notSupported(`status.conditions[${i}].status`, c.status, allowed));
     if (types.has(c.type)) errs.push({ type: 'FieldValueDuplicate', field: `status.conditions[${i}].type`, detail: `Duplicate value: "${c.type}"` });
     types.add(c.type);
     if ((c.type === 'Approved' && types.has('Denied')) || (c.type === 'Denied' && types.has('Approved'))) {
@@ -49,6 +58,85 @@ function validateConditions(csr: CSR): FieldError[] {
     }
   }
   return errs;
+}
+
+const conditionsOf = (csr: CSR, type: string): Condition[] => (csr.status?.conditions ?? []).filter((c) => c.type === type);
+
+/**
+ * validateStatusChange holds the rules shared by `/status` and `/approval` (upstream
+ * validateCertificateSigningRequestUpdate): Approved, Denied and Failed conditions are never removed;
+ * only `/approval` adds or changes Approved and Denied; only `/status` sets the certificate, once, to
+ * CERTIFICATE PEM blocks.
+ */
+function validateStatusChange(csr: CSR, old: CSR, sub: 'status' | 'approval'): FieldError[] {
+  const errs = validateConditions(csr);
+  for (const type of ['Approved', 'Denied', 'Failed']) {
+    if (conditionsOf(csr, type).length < conditionsOf(old, type).length) {
+      errs.push(forbidden('status.conditions', `updates may not remove a condition of type "${type}"`));
+    }
+  }
+  if (sub === 'status') {
+    for (const type of ['Approved', 'Denied']) {
+      const [now, before] = [conditionsOf(csr, type), conditionsOf(old, type)];
+      if (now.length > before.length) errs.push(forbidden('status.conditions', `updates may not add a condition of type "${type}"`));
+      else if (now.length === before.length && !deepEqual(now, before)) errs.push(forbidden('status.conditions', `updates may not modify a condition of type "${type}"`));
+    }
+  }
+  const cert = csr.status?.certificate ?? '';
+  const oldCert = old.status?.certificate ?? '';
+  if (cert !== oldCert) {
+    if (sub !== 'status') errs.push(forbidden('status.certificate', 'updates may not set certificate content'));
+    else if (oldCert) errs.push(forbidden('status.certificate', 'updates may not modify existing certificate content'));
+    else {
+      const problem = certificateProblem(cert);
+      if (problem) errs.push(invalid('status.certificate', '<certificate data>', problem));
+    }
+  }
+  return errs;
+}
+
+/** certificateProblem checks that base64 data holds one or more headerless CERTIFICATE PEM blocks that parse. */
+export function certificateProblem(base64: string): string | undefined {
+  const pem = Buffer.from(base64, 'base64').toString('latin1');
+  const blocks = [...pem.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g)];
+  if (blocks.length === 0) return 'must contain at least one CERTIFICATE PEM block';
+  for (const [, type, body] of blocks) {
+    if (type !== 'CERTIFICATE') return `only CERTIFICATE PEM blocks are allowed, found "${type}"`;
+    if (body?.includes(':')) return 'no PEM block headers are permitted';
+    try {
+      new X509Certificate(Buffer.from(body ?? '', 'base64'));
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * preserveConditions puts back the old Approved and Denied conditions when `/status` kept their number
+ * (upstream preserveConditionInstances); a changed number is left for validation to reject.
+ */
+function preserveConditions(csr: CSR, old: CSR): void {
+  for (const type of ['Approved', 'Denied']) {
+    const before = conditionsOf(old, type);
+    const indices = (csr.status?.conditions ?? []).flatMap((c, i) => (c.type === type ? [i] : []));
+    if (indices.length !== before.length) continue;
+    indices.forEach((idx, n) => {
+      csr.status!.conditions![idx] = clone(before[n]!);
+    });
+  }
+}
+
+/**
+ * populateConditionTimestamps fills lastUpdateTime with now and lastTransitionTime with the old
+ * condition's of the same type and status, or now.
+ */
+function populateConditionTimestamps(csr: CSR, old: CSR, now: Date): void {
+  const stamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  for (const c of csr.status?.conditions ?? []) {
+    c.lastUpdateTime ??= stamp;
+    c.lastTransitionTime ??= (old.status?.conditions ?? []).find((o) => o.type === c.type && o.status === c.status && o.lastTransitionTime)?.lastTransitionTime ?? stamp;
+  }
 }
 
 const keepSpec = (csr: CSR, old: CSR): void => {
@@ -71,29 +159,29 @@ export const csrStrategy = defineStrategy<CSR>({
   validateUpdate: (csr, old) => (deepEqual(csr.spec, old.spec) ? [] : [fieldImmutable('spec', 'certificates.CertificateSigningRequestSpec{...}')]),
 });
 
-/** csrStatusStrategy (`/status`): the signer writes status.certificate; conditions are kept. */
+/**
+ * csrStatusStrategy (`/status`): signers set status.certificate and conditions such as Failed; the
+ * Approved and Denied conditions are kept as they were (they change only through `/approval`).
+ */
 export const csrStatusStrategy = defineStatusStrategy<CSR>({
   metadata: 'allow',
-  prepareForUpdate(csr, old) {
-    const st = rec((csr.status ??= {}));
-    if (old.status?.conditions) st['conditions'] = clone(old.status.conditions);
-    else delete st['conditions'];
+  prepareForUpdate(csr, old, ctx) {
+    preserveConditions(csr, old);
+    populateConditionTimestamps(csr, old, ctx.now);
   },
-  validate: (csr, old) =>
-    old.status?.certificate && csr.status?.certificate !== old.status.certificate
-      ? [invalid('status.certificate', '[]byte{...}', 'updates may not modify existing certificate content')]
-      : [],
+  validate: (csr, old) => validateStatusChange(csr, old, 'status'),
 });
 
 /** csrApprovalStrategy (`/approval`): only status.conditions change; the certificate is kept. */
 export const csrApprovalStrategy: StatusStrategy = defineStatusStrategy<CSR>({
   metadata: 'allow',
-  prepareForUpdate(csr, old) {
+  prepareForUpdate(csr, old, ctx) {
     const st = rec((csr.status ??= {}));
     if (old.status?.certificate) st['certificate'] = old.status.certificate;
     else delete st['certificate'];
+    populateConditionTimestamps(csr, old, ctx.now);
   },
-  validate: (csr) => validateConditions(csr),
+  validate: (csr, old) => validateStatusChange(csr, old, 'approval'),
 });
 
 /** csrCondition renders `Approved,Issued`, `Denied`, `Pending`... */
