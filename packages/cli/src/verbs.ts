@@ -11,6 +11,12 @@ export const verbLoaders: Record<string, () => Promise<Verb>> = {
   kubeconfig: async () => (await import('@nanokube/pki')).kubeconfigVerb,
   apiserver: async () => (await import('@nanokube/apiserver')).apiserverVerb,
   'controller-manager': async () => (await import('@nanokube/controller-manager')).controllerManagerVerb,
+  token: async () => (await import('@nanokube/kubeadm')).tokenVerb,
+  join: async () => (await import('@nanokube/kubeadm')).joinVerb,
+  reset: async () => (await import('@nanokube/kubeadm')).resetVerb,
+  image: async () => (await import('@nanokube/kubelet')).imageVerb,
+  lab: async () => (await import('@nanokube/lab')).labVerb,
+  kubelet: async () => (await import('@nanokube/kubelet')).kubeletVerb,
   scheduler: async () => (await import('@nanokube/scheduler')).schedulerVerb,
   up: async () => (await import('@nanokube/launcher')).upVerb,
 };

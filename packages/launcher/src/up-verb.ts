@@ -5,24 +5,20 @@ const flags = {
   dir: { type: 'string', description: 'State folder (certificates, kubeconfigs, store data, logs)', default: '.nanokube/up' },
   'secure-port': { type: 'string', description: "The apiserver's HTTPS port on 127.0.0.1", default: '6443' },
   'store-port': { type: 'string', description: "The store's port on 127.0.0.1", default: '2379' },
-  'simulated-nodes': { type: 'string', description: 'Simulated nodes to start (needs the simulated kubelet)', default: '0' },
+  'simulated-nodes': { type: 'string', description: 'Simulated nodes (sim-0...) to start in one simulated-kubelet process', default: '0' },
 } as const;
 
 /** `nanokube up`: a loopback control plane as separate child processes, stopped on SIGINT/SIGTERM. */
 export const upVerb: Verb = {
   name: 'up',
   summary: 'Start a loopback control plane (store, apiserver, ...) as separate processes',
-  usage: 'nanokube up [--dir DIR] [--secure-port N] [--store-port N]',
+  usage: 'nanokube up [--dir DIR] [--secure-port N] [--store-port N] [--simulated-nodes N]',
   flags,
   async run(argv) {
     const f = parseFlags(argv, flags);
     const log = createLogger({ component: 'up' });
     const signal = shutdownSignal();
-    const simulated = intFlag(f, 'simulated-nodes') ?? 0;
-    if (simulated > 0) {
-      process.stderr.write('error: --simulated-nodes needs the simulated kubelet, which is not built yet\n');
-      return 2;
-    }
+    const simulatedNodes = intFlag(f, 'simulated-nodes') ?? 0;
     const out = (line: string): void => void process.stdout.write(`${line}\n`);
     const cp = await startControlPlane({
       dir: stringFlag(f, 'dir', true) as string,
@@ -32,6 +28,7 @@ export const upVerb: Verb = {
       log,
       out,
       signal,
+      simulatedNodes,
     });
     out(`nanokube control plane is ready at ${cp.server}`);
     out(`  export KUBECONFIG=${cp.adminConf}`);

@@ -18,6 +18,8 @@ export interface UpOptions {
   out?: (line: string) => void;
   signal?: AbortSignal;
   readyTimeoutMs?: number;
+  /** Simulated nodes (`sim-0`...) to run in one simulated-kubelet process; 0 = none. */
+  simulatedNodes?: number;
 }
 
 /** A running loopback control plane. */
@@ -104,6 +106,22 @@ export async function startControlPlane(opts: UpOptions): Promise<ControlPlane> 
     });
     components.push(controllerManager);
     out('[controller-manager] started');
+
+    const simulated = opts.simulatedNodes ?? 0;
+    if (simulated > 0) {
+      // Scale tests only: many simulated node agents in one process (real nodes are one process each).
+      // They need a credential that may write many Nodes, hence admin.conf.
+      const kubelets = supervisor.start({
+        name: 'kubelet-simulated',
+        args: [
+          'kubelet', '--runtime=simulated', '--kubeconfig', init.adminConf,
+          '--simulated-node-count', String(simulated), '--node-name-prefix', 'sim-', '--node-ip', '127.0.1.1',
+          ...(simulated === 1 ? ['--node-name', 'sim-0', '--port', '0'] : []),
+        ],
+      });
+      components.push(kubelets);
+      out(`[kubelet] ${simulated} simulated node(s) started`);
+    }
   } catch (err) {
     await supervisor.stopAll();
     throw err;

@@ -282,6 +282,31 @@ const groups: Record<string, string> = {
   TokenRequestSpec: '1 audiences []string!; 4 expirationSeconds *int64; 3 boundObjectRef BoundObjectReference',
   BoundObjectReference: '1 kind string; 2 apiVersion string; 3 name string; 4 uid string',
   TokenRequestStatus: '1 token string!; 2 expirationTimestamp Time!',
+  SelfSubjectAccessReview: '1 metadata ObjectMeta; 2 spec SelfSubjectAccessReviewSpec!; 3 status SubjectAccessReviewStatus',
+  SelfSubjectAccessReviewSpec: '1 resourceAttributes ResourceAttributes; 2 nonResourceAttributes NonResourceAttributes',
+  ResourceAttributes: `1 namespace string; 2 verb string; 3 group string; 4 version string; 5 resource string;
+    6 subresource string; 7 name string; 8 fieldSelector FieldSelectorAttributes; 9 labelSelector LabelSelectorAttributes`,
+  FieldSelectorAttributes: '1 rawSelector string; 2 requirements []FieldSelectorRequirement',
+  FieldSelectorRequirement: '1 key string!; 2 operator string!; 3 values []string',
+  LabelSelectorAttributes: '1 rawSelector string; 2 requirements []LabelSelectorRequirement',
+  NonResourceAttributes: '1 path string; 2 verb string',
+  SubjectAccessReview: '1 metadata ObjectMeta; 2 spec SubjectAccessReviewSpec!; 3 status SubjectAccessReviewStatus',
+  LocalSubjectAccessReview: '1 metadata ObjectMeta; 2 spec SubjectAccessReviewSpec!; 3 status SubjectAccessReviewStatus',
+  SubjectAccessReviewSpec: `1 resourceAttributes ResourceAttributes; 2 nonResourceAttributes NonResourceAttributes;
+    3 user string; 4 groups []string; 5 extra map<string,ExtraValue>; 6 uid string`,
+  ExtraValue: '1 items []string',
+  SubjectAccessReviewStatus: '1 allowed bool!; 4 denied bool; 2 reason string; 3 evaluationError string',
+  SelfSubjectRulesReview: '1 metadata ObjectMeta; 2 spec SelfSubjectRulesReviewSpec!; 3 status SubjectRulesReviewStatus',
+  SelfSubjectRulesReviewSpec: '1 namespace string',
+  SubjectRulesReviewStatus: '1 resourceRules []ResourceRule!; 2 nonResourceRules []NonResourceRule!; 3 incomplete bool!; 4 evaluationError string',
+  ResourceRule: '1 verbs []string!; 2 apiGroups []string; 3 resources []string; 4 resourceNames []string',
+  NonResourceRule: '1 verbs []string!; 2 nonResourceURLs []string',
+  TokenReview: '1 metadata ObjectMeta; 2 spec TokenReviewSpec!; 3 status TokenReviewStatus',
+  TokenReviewSpec: '1 token string; 2 audiences []string',
+  TokenReviewStatus: '1 authenticated bool; 2 user UserInfo; 4 audiences []string; 3 error string',
+  UserInfo: '1 username string; 2 uid string; 3 groups []string; 4 extra map<string,ExtraValue>',
+  SelfSubjectReview: '1 metadata ObjectMeta; 2 status SelfSubjectReviewStatus',
+  SelfSubjectReviewStatus: '1 userInfo UserInfo',
 };
 
 /** Kinds the decoder accepts, by `apiVersion/kind` of the envelope, mapped to their message. */
@@ -304,6 +329,12 @@ export const topLevelKinds: Record<string, string> = {
   'scheduling.k8s.io/v1/PriorityClass': 'PriorityClass',
   'networking.k8s.io/v1/Ingress': 'Ingress',
   'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
+  'authentication.k8s.io/v1/TokenReview': 'TokenReview',
+  'authentication.k8s.io/v1/SelfSubjectReview': 'SelfSubjectReview',
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
+  'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
+  'authorization.k8s.io/v1/LocalSubjectAccessReview': 'LocalSubjectAccessReview',
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
 };
 
 /** One parsed field of a message table. */

@@ -3,6 +3,7 @@
  * authorization hook, `/version`, health, metrics, discovery, OpenAPI and the generic resource routes.
  * `buildApp` does not listen (tests use `inject`); `startApiServer` listens and returns a closer.
  */
+import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { newInternalError, newRequestEntityTooLarge, newStatus, newUnsupportedMediaType, StatusError } from '@nanokube/api';
 import type { Logger } from '@nanokube/component-base';
@@ -42,6 +43,8 @@ export interface ApiServerOptions {
   authenticators?: Authenticator[];
   /** Authorization policy; defaults to "authenticated users may do everything". */
   authorizer?: Authorizer;
+  /** Applies Impersonate-* headers after authentication (403 unless allowed); absent = no impersonation. */
+  impersonate?: (req: IncomingMessage, user: UserInfo) => Promise<UserInfo>;
   /** Handlers for log, exec, attach, portforward and proxy (503 until given). */
   subresourceHandlers?: Partial<Record<string, SubresourceHandler>>;
   /** `host:port` advertised in `/api` serverAddressByClientCIDRs. */
@@ -99,7 +102,8 @@ export function buildApp(opts: ApiServerOptions): FastifyInstance {
     const path = q < 0 ? url : url.slice(0, q);
     const watch = (request.query as Record<string, unknown> | undefined)?.['watch'];
     const info = parseRequestInfo(request.method, path, Array.isArray(watch) ? watch[0] : watch);
-    const user = await authenticate(chain, request.raw);
+    const authenticated = await authenticate(chain, request.raw);
+    const user = opts.impersonate ? await opts.impersonate(request.raw, authenticated) : authenticated;
     states.set(request, { info, user, start: performance.now() });
     const attrs = attributesFor(user, info);
     const decision = await authorizer(attrs);

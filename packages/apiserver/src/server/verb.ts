@@ -73,16 +73,27 @@ async function run(argv: string[]): Promise<number> {
     advertiseAddress,
     securePort: port,
   });
-  const server = await startApiServer({
+  const { createSecurity } = await import('../auth/index.js');
+  const security = createSecurity({
     registry,
+    logger,
+    ...(files.serviceAccountSigningKey ? { serviceAccountSigningKey: readFileSync(files.serviceAccountSigningKey, 'utf8') } : {}),
+    ...(files.serviceAccountKey ? { serviceAccountPublicKeys: [readFileSync(files.serviceAccountKey, 'utf8')] } : {}),
+  });
+  const server = await startApiServer({
+    registry: security.registry,
     tls: { cert: readFileSync(files.tlsCert), key: readFileSync(files.tlsKey), clientCA: readFileSync(files.clientCA) },
     logger,
     port,
     host,
     serverAddress: `${advertiseAddress}:${port}`,
+    authenticators: security.authenticators,
+    authorizer: security.authorizer,
+    impersonate: security.impersonate,
   });
   logger.info({ url: server.url, etcdServers }, 'Started apiserver');
   const signal = shutdownSignal();
+  security.start(signal, { whenReady: () => registry.whenReady() }).catch((err: unknown) => logger.error({ err }, 'Could not start the security layer'));
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   logger.info('Stopping apiserver');
   await server.close();

@@ -248,8 +248,8 @@ describe('StatefulSetController', () => {
   });
 
   it('does nothing but report status while the set is being deleted', async () => {
-    const set = sts();
-    set.metadata!.deletionTimestamp = '2024-01-01T00:00:00Z';
+    const live = sts();
+    const set = { ...live, metadata: { ...live.metadata, deletionTimestamp: '2024-01-01T00:00:00Z' } };
     const t = setup(set, { pods: [pod(0)], claims: [claim(0)] });
     await t.c.sync('default/web');
     expect(created(t, 'pods')).toEqual([]);

@@ -44,7 +44,26 @@ function validateStatefulSet(s: StatefulSet): FieldError[] {
   errs.push(...validateNonNegative(spec?.replicas, 'spec.replicas'));
   errs.push(...validateNonNegative(spec?.updateStrategy?.rollingUpdate?.partition, 'spec.updateStrategy.rollingUpdate.partition'));
   errs.push(...validateNonNegative(spec?.minReadySeconds, 'spec.minReadySeconds'));
-  errs.push(...validateSelectorAndTemplate(spec, { emptySelectorKind: 'statefulset', restartPolicies: ['Always'], forbidDeadlineAs: 'StatefulSet' }));
+  // Containers may mount a volumeClaimTemplate by name: the controller adds those volumes to each pod, so
+  // validate the template as the pods will look (upstream skips volume checks of the template for this).
+  const withClaims = spec?.template?.spec
+    ? {
+        ...spec,
+        template: {
+          ...spec.template,
+          spec: {
+            ...spec.template.spec,
+            volumes: [
+              ...(spec.template.spec.volumes ?? []),
+              ...(spec.volumeClaimTemplates ?? [])
+                .filter((t) => t.metadata?.name && !(spec.template.spec?.volumes ?? []).some((v) => v.name === t.metadata?.name))
+                .map((t) => ({ name: t.metadata?.name as string, persistentVolumeClaim: { claimName: t.metadata?.name as string } })),
+            ],
+          },
+        },
+      }
+    : spec;
+  errs.push(...validateSelectorAndTemplate(withClaims, { emptySelectorKind: 'statefulset', restartPolicies: ['Always'], forbidDeadlineAs: 'StatefulSet' }));
   return errs;
 }
 

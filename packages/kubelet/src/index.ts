@@ -1,0 +1,10 @@
+export * from './runtime/types.js';
+export { SimulatedRuntime, simulatedRuntimeVersion, type SimulatedRuntimeOptions } from './runtime/simulated/runtime.js';
+export { SimulatedPodNetwork } from './runtime/simulated/network.js';
+export { SimulatedImageService, normalizeImageRef } from './runtime/simulated/images.js';
+export { createKubelet, type Kubelet, type KubeletOptions } from './kubelet.js';
+export { generatePodStatus, getPhase, type PodStatusInput, type WaitingReason } from './status/generate.js';
+export { kubeletVersion, type NodeSystemInfo } from './nodestatus/node.js';
+export { kubeletVerb } from './verb.js';
+export * from './images/index.js';
+export * from './network/index.js';

@@ -1,0 +1,234 @@
+/**
+ * createKubelet assembles one node agent: Node registration and status, the node Lease, an informer on the
+ * pods bound to the node (`spec.nodeName=<node>`), one worker per pod converging the runtime and writing
+ * the pod's status, and graceful deletion. It is runtime-independent: the runtime comes in through
+ * {@link RuntimeService} and {@link ImageService}. Containers outlive the kubelet: stopping it leaves every
+ * pod as it is (a pod deleted meanwhile stays Terminating until a kubelet finishes it).
+ */
+import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
+import type { Lease } from 'kubernetes-types/coordination/v1.js';
+import {
+  DeletedFinalStateUnknown,
+  EventRecorder,
+  realClock,
+  resources,
+  ResourceClient,
+  SharedInformer,
+  type Clock,
+  type CoreEvent,
+  type RestClient,
+} from '@nanokube/client';
+import type { Logger } from '@nanokube/component-base';
+import { NodeLeaseController, nodeLeaseNamespace } from './nodelease/lease-controller.js';
+import { kubeletVersion, type NodeConfig, type NodeSystemInfo } from './nodestatus/node.js';
+import { NodeStatusManager } from './nodestatus/node-status-manager.js';
+import { Backoff } from './pod-workers/backoff.js';
+import { PodWorkers, type WorkResult } from './pod-workers/pod-workers.js';
+import { getPodRuntimeStatus, PodSyncer } from './pod-workers/sync-pod.js';
+import type { ImageService, RuntimeService } from './runtime/types.js';
+import { generatePodStatus, type WaitingReason } from './status/generate.js';
+import { podRef, StatusManager } from './status/status-manager.js';
+
+/** Options of {@link createKubelet}. */
+export interface KubeletOptions {
+  rest: RestClient;
+  nodeName: string;
+  nodeIp: string;
+  runtime: RuntimeService;
+  images: ImageService;
+  log: Logger;
+  /** cpu, memory, pods, ephemeral-storage. */
+  capacity: Record<string, string>;
+  systemInfo: Omit<NodeSystemInfo, 'containerRuntimeVersion' | 'kubeletVersion' | 'kubeProxyVersion'>;
+  registerNode?: boolean;
+  labels?: Record<string, string>;
+  taints?: Taint[];
+  /** Port reported in status.daemonEndpoints (the kubelet server's port). */
+  port?: number;
+  podLogsDir?: string;
+  clock?: Clock;
+  /** How often every pod is re-synced without events (default 10 s). */
+  resyncMs?: number;
+  nodeStatusUpdateFrequencyMs?: number;
+  nodeStatusReportFrequencyMs?: number;
+  leaseDurationSeconds?: number;
+}
+
+/** A running (or runnable) node agent. */
+export interface Kubelet {
+  readonly nodeName: string;
+  readonly runtime: RuntimeService;
+  /** run registers the node and runs every loop until signal aborts; containers are left running. */
+  run(signal: AbortSignal): Promise<void>;
+  /** hasSynced is true once the node is registered and the pod informer has listed. */
+  hasSynced(): boolean;
+  /** pods lists the pods bound to this node, as last seen. */
+  pods(): Pod[];
+  /** findPod finds a pod by namespace and name among this node's pods. */
+  findPod(namespace: string, name: string): Pod | undefined;
+}
+
+interface PodWork {
+  pod: Pod;
+  deleted: boolean;
+}
+
+const terminalPhases = new Set(['Succeeded', 'Failed']);
+
+/** createKubelet builds a kubelet; nothing happens until run(). */
+export function createKubelet(opts: KubeletOptions): Kubelet {
+  const clock = opts.clock ?? realClock;
+  const log = opts.log.child({ node: opts.nodeName });
+  const now = (): number => clock.now();
+  const podsClient = new ResourceClient<Pod>(opts.rest, resources.pods);
+  const nodesClient = new ResourceClient<Node>(opts.rest, resources.nodes);
+  const version = opts.runtime.version();
+  const nodeConfig: NodeConfig = {
+    nodeName: opts.nodeName,
+    nodeIp: opts.nodeIp,
+    labels: opts.labels ?? {},
+    taints: opts.taints ?? [],
+    capacity: opts.capacity,
+    port: opts.port ?? 10250,
+    systemInfo: {
+      ...opts.systemInfo,
+      containerRuntimeVersion: `${version.runtimeName}://${version.runtimeVersion}`,
+      kubeletVersion,
+      kubeProxyVersion: '',
+    },
+  };
+  const podInformer = new SharedInformer<Pod>({ client: podsClient, log, fieldSelector: `spec.nodeName=${opts.nodeName}`, clock });
+  const nodeInformer = new SharedInformer<Node>({ client: nodesClient, log, fieldSelector: `metadata.name=${opts.nodeName}`, clock });
+  const observedNode = (): Node | undefined => nodeInformer.store.get(opts.nodeName);
+  const nodeStatus = new NodeStatusManager({
+    nodes: nodesClient,
+    config: nodeConfig,
+    health: () => opts.runtime.status(),
+    observed: observedNode,
+    log,
+    clock,
+    ...(opts.nodeStatusUpdateFrequencyMs ? { updateFrequencyMs: opts.nodeStatusUpdateFrequencyMs } : {}),
+    ...(opts.nodeStatusReportFrequencyMs ? { reportFrequencyMs: opts.nodeStatusReportFrequencyMs } : {}),
+  });
+  const lease = new NodeLeaseController({
+    leases: new ResourceClient<Lease>(opts.rest, resources.leases).inNamespace(nodeLeaseNamespace),
+    nodeName: opts.nodeName,
+    nodeUid: () => observedNode()?.metadata?.uid ?? nodeStatus.node()?.metadata?.uid,
+    clock,
+    log,
+    ...(opts.leaseDurationSeconds ? { leaseDurationSeconds: opts.leaseDurationSeconds } : {}),
+  });
+  const recorder = new EventRecorder({
+    events: new ResourceClient<CoreEvent>(opts.rest, resources.events),
+    component: 'kubelet',
+    host: opts.nodeName,
+    log,
+    clock,
+  });
+  const reasons = new Map<string, Map<string, WaitingReason>>();
+  const syncer = new PodSyncer({
+    runtime: opts.runtime,
+    images: opts.images,
+    recorder,
+    log,
+    now,
+    podLogsDir: opts.podLogsDir ?? '/var/log/pods',
+    backoff: new Backoff(now),
+    reasons,
+  });
+  const statusManager = new StatusManager({ pods: podsClient, log, now });
+
+  const computeStatus = async (pod: Pod, podIsTerminal: boolean) =>
+    generatePodStatus({
+      pod,
+      runtime: await getPodRuntimeStatus(opts.runtime, pod.metadata?.uid ?? ''),
+      runtimeName: version.runtimeName,
+      nodeIp: opts.nodeIp,
+      reasons: reasons.get(pod.metadata?.uid ?? '') ?? new Map(),
+      ready: () => undefined,
+      started: () => undefined,
+      podIsTerminal,
+      now: now(),
+    });
+
+  const gracePeriod = (pod: Pod): number =>
+    pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+
+  /** syncPodWork is one pod worker step: converge, report, and finish deletion. */
+  const syncPodWork = async (uid: string, work: PodWork): Promise<WorkResult> => {
+    const { pod } = work;
+    if (work.deleted) {
+      await syncer.killPod(pod, 0);
+      await syncer.removePod(uid);
+      statusManager.forget(uid);
+      log.debug({ pod: podRef(pod) }, 'Removed pod that left the node');
+      return { forget: true };
+    }
+    if (pod.metadata?.deletionTimestamp) {
+      await syncer.killPod(pod, gracePeriod(pod));
+      await statusManager.setPodStatus(pod, await computeStatus(pod, true));
+      await statusManager.deletePod(pod);
+      return { requeueAfterMs: 5_000 };
+    }
+    const written = statusManager.lastStatus(uid) ?? pod.status;
+    let result: WorkResult = {};
+    if (!terminalPhases.has(written?.phase ?? '')) result = await syncer.syncPod(pod);
+    let status = await computeStatus(pod, false);
+    if (terminalPhases.has(status.phase ?? '')) {
+      // The pod is done: stop what is left (the sandbox, and with it the pod's IP).
+      await syncer.killPod(pod, gracePeriod(pod));
+      status = await computeStatus(pod, true);
+      result = {};
+    }
+    await statusManager.setPodStatus(pod, status);
+    return result;
+  };
+
+  const workers = new PodWorkers<PodWork>({ sync: syncPodWork, log, clock, resyncMs: opts.resyncMs ?? 10_000 });
+  let podCIDR = '';
+  let registered = false;
+
+  const onNode = (node: Node): void => {
+    const cidr = node.spec?.podCIDR ?? '';
+    if (!cidr || cidr === podCIDR) return;
+    podCIDR = cidr;
+    void opts.runtime.updateRuntimeConfig({ podCIDR: cidr }).then(
+      () => {
+        log.info({ podCIDR: cidr }, 'Updated pod CIDR');
+        nodeStatus.kick();
+        for (const uid of workers.keys()) workers.poke(uid);
+      },
+      (err: unknown) => log.error({ err, podCIDR: cidr }, 'Could not update the runtime pod CIDR'),
+    );
+  };
+
+  return {
+    nodeName: opts.nodeName,
+    runtime: opts.runtime,
+    hasSynced: () => registered && podInformer.hasSynced(),
+    pods: () => podInformer.store.list(),
+    findPod: (namespace, name) => podInformer.store.get(`${namespace}/${name}`),
+    async run(signal) {
+      if (opts.registerNode !== false && !(await nodeStatus.register(signal))) return;
+      registered = true;
+      nodeInformer.addEventHandler({ onAdd: onNode, onUpdate: (_, n) => onNode(n) });
+      const loops = [nodeInformer.run(signal), podInformer.run(signal), lease.run(signal), nodeStatus.run(signal)];
+      await podInformer.waitForSync(signal);
+      if (opts.runtime.adoptPod) for (const pod of podInformer.store.list()) await opts.runtime.adoptPod(pod);
+      const unsubscribe = opts.runtime.subscribe((ev) => workers.poke(ev.podUid));
+      podInformer.addEventHandler({
+        onAdd: (pod) => workers.update(pod.metadata?.uid ?? '', { pod, deleted: false }),
+        onUpdate: (_, pod) => workers.update(pod.metadata?.uid ?? '', { pod, deleted: false }),
+        onDelete: (obj) => {
+          const pod = obj instanceof DeletedFinalStateUnknown ? obj.obj : obj;
+          workers.update(pod.metadata?.uid ?? '', { pod, deleted: true });
+        },
+      });
+      log.info({ pods: podInformer.store.list().length }, 'Kubelet started');
+      await Promise.all(loops);
+      unsubscribe();
+      workers.stop();
+      await workers.idle();
+    },
+  };
+}

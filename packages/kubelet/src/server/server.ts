@@ -1,0 +1,91 @@
+/**
+ * The kubelet's HTTPS server (port 10250): `/healthz`, `/pods`, `/stats/summary` and
+ * `/containerLogs/<ns>/<pod>/<container>`; the apiserver proxies `pods/log` here. Like a kubelet started
+ * without --tls-cert-file it serves a self-signed certificate made at start.
+ * TODO(#6): `/exec`, `/attach`, `/portForward` (WebSocket v5.channel.k8s.io, wire contract §12) and
+ * client-certificate authentication of the apiserver.
+ */
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PassThrough } from 'node:stream';
+import type { Logger } from '@nanokube/component-base';
+import { generateCA } from '@nanokube/pki';
+import type { Kubelet } from '../kubelet.js';
+import { buildStatsSummary } from './stats.js';
+
+/** Options of {@link startKubeletServer}. */
+export interface KubeletServerOptions {
+  kubelet: Kubelet;
+  host: string;
+  port: number;
+  nodeIp: string;
+  log: Logger;
+}
+
+function send(res: ServerResponse, code: number, body: string | object, type = 'application/json'): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(code, { 'content-type': typeof body === 'string' && type === 'application/json' ? 'text/plain; charset=utf-8' : type }).end(text);
+}
+
+async function containerLogs(kubelet: Kubelet, parts: string[], query: URLSearchParams, res: ServerResponse): Promise<void> {
+  const [ns = '', podName = '', container = ''] = parts;
+  const pod = kubelet.findPod(ns, podName);
+  if (!pod) return send(res, 404, `pod "${podName}" in namespace "${ns}" not found\n`);
+  const uid = pod.metadata?.uid ?? '';
+  const candidates = (await kubelet.runtime.listContainers({ podUid: uid })).filter((c) => c.name === container);
+  candidates.sort((a, b) => b.attempt - a.attempt);
+  const previous = query.get('previous') === 'true';
+  const target = previous ? candidates[1] : candidates[0];
+  if (!target) {
+    const why = previous ? `previous terminated container "${container}" in pod "${podName}" not found` : `container "${container}" in pod "${podName}" is waiting to start: ContainerCreating`;
+    return send(res, 400, `${why}\n`);
+  }
+  const tail = query.get('tailLines');
+  const limit = query.get('limitBytes');
+  const out = new PassThrough();
+  res.writeHead(200, { 'content-type': 'text/plain' });
+  out.pipe(res);
+  const abort = new AbortController();
+  res.on('close', () => abort.abort());
+  await kubelet.runtime.logs(
+    target.id,
+    {
+      follow: query.get('follow') === 'true',
+      timestamps: query.get('timestamps') === 'true',
+      ...(tail !== null ? { tailLines: Number(tail) } : {}),
+      ...(limit !== null ? { limitBytes: Number(limit) } : {}),
+      signal: abort.signal,
+    },
+    out,
+  );
+  out.end();
+}
+
+async function handle(opts: KubeletServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'https://kubelet');
+  const path = url.pathname;
+  if (path === '/healthz' || path === '/healthz/ping' || path === '/livez') return send(res, 200, 'ok');
+  if (path === '/pods' || path === '/pods/') {
+    return send(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: opts.kubelet.pods() });
+  }
+  if (path === '/stats/summary') return send(res, 200, await buildStatsSummary(opts.kubelet));
+  if (path.startsWith('/containerLogs/')) return containerLogs(opts.kubelet, path.split('/').slice(2).map(decodeURIComponent), url.searchParams, res);
+  send(res, 404, '404 page not found\n');
+}
+
+/** startKubeletServer listens on host:port and resolves once listening. */
+export async function startKubeletServer(opts: KubeletServerOptions): Promise<Server> {
+  const { certPem, keyPem } = await generateCA(`${opts.kubelet.nodeName}@${Math.floor(Date.now() / 1000)}`);
+  const server = createServer({ cert: certPem, key: keyPem }, (req, res) => {
+    handle(opts, req, res).catch((err: unknown) => {
+      opts.log.warn({ err, path: req.url }, 'Kubelet server request failed');
+      if (!res.headersSent) send(res, 500, `${(err as Error).message}\n`);
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  return server;
+}

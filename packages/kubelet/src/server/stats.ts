@@ -1,0 +1,41 @@
+/**
+ * buildStatsSummary answers `/stats/summary` in the kubelet Summary API shape (stats/v1alpha1), with the
+ * node and per-pod CPU and memory that metrics-server reads for `kubectl top`.
+ */
+import type { Kubelet } from '../kubelet.js';
+
+/** buildStatsSummary collects container stats from the runtime and groups them by pod. */
+export async function buildStatsSummary(kubelet: Kubelet): Promise<object> {
+  const stats = new Map((await kubelet.runtime.stats()).map((s) => [s.containerId, s]));
+  const now = new Date().toISOString();
+  let nodeCpu = 0;
+  let nodeMem = 0;
+  const pods = [];
+  for (const pod of kubelet.pods()) {
+    const uid = pod.metadata?.uid ?? '';
+    const containers = [];
+    for (const c of await kubelet.runtime.listContainers({ podUid: uid })) {
+      const s = stats.get(c.id);
+      if (!s || c.state !== 'running') continue;
+      nodeCpu += s.cpuUsageCoreNanoSeconds;
+      nodeMem += s.memoryWorkingSetBytes;
+      const time = new Date(s.timestamp).toISOString();
+      containers.push({
+        name: c.name,
+        startTime: new Date(c.startedAt).toISOString(),
+        cpu: { time, usageCoreNanoSeconds: s.cpuUsageCoreNanoSeconds },
+        memory: { time, workingSetBytes: s.memoryWorkingSetBytes },
+      });
+    }
+    pods.push({ podRef: { name: pod.metadata?.name, namespace: pod.metadata?.namespace, uid }, startTime: pod.status?.startTime, containers });
+  }
+  return {
+    node: {
+      nodeName: kubelet.nodeName,
+      startTime: now,
+      cpu: { time: now, usageCoreNanoSeconds: nodeCpu },
+      memory: { time: now, workingSetBytes: nodeMem },
+    },
+    pods,
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * The lab's credentials: the control plane's files from `init` (advertised at the master's lab address),
+ * a kubelet kubeconfig per worker (CN `system:node:<node>`, O `system:nodes`, as the bootstrap flow would
+ * end with), and the `nanokube-lab` context merged into (and later removed from) the user's kubeconfig.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  buildKubeconfig,
+  initControlPlaneFiles,
+  issueCertificate,
+  loadKubeconfig,
+  mergeKubeconfig,
+  readKubeconfig,
+  writeKubeconfig,
+  type InitResult,
+} from '@nanokube/pki';
+import { labApiserverPort, labContextName } from './topology.js';
+
+/** initLab writes the control plane's certificates and kubeconfigs under `<masterDir>/kubernetes`. */
+export function initLab(opts: { masterDir: string; masterIP: string; out: (line: string) => void }): Promise<InitResult> {
+  return initControlPlaneFiles({
+    dir: join(opts.masterDir, 'kubernetes'),
+    advertiseAddress: opts.masterIP,
+    securePort: labApiserverPort,
+    nodeName: 'master',
+    out: opts.out,
+  });
+}
+
+/** writeNodeKubeconfig issues a node client certificate and writes `<nodeDir>/kubelet.conf`. */
+export async function writeNodeKubeconfig(init: InitResult, node: string, nodeDir: string): Promise<string> {
+  const ca = {
+    certPem: await readFile(init.caCertPath, 'utf8'),
+    keyPem: await readFile(join(init.pkiDir, 'ca.key'), 'utf8'),
+  };
+  const pair = await issueCertificate({ ca, cn: `system:node:${node}`, orgs: ['system:nodes'], usages: 'client' });
+  const path = join(nodeDir, 'kubelet.conf');
+  await writeKubeconfig(path, buildKubeconfig({
+    clusterName: init.clusterName,
+    server: init.server,
+    caPem: ca.certPem,
+    userName: `system:node:${node}`,
+    clientCertPem: pair.certPem,
+    clientKeyPem: pair.keyPem,
+  }));
+  return path;
+}
+
+/** mergeLabContext adds the `nanokube-lab` cluster, user and context to a kubeconfig and makes it current. */
+export async function mergeLabContext(adminConf: string, target: string): Promise<void> {
+  const admin = await loadKubeconfig(adminConf);
+  await mergeKubeconfig(target, buildKubeconfig({
+    clusterName: labContextName,
+    server: admin.server,
+    caPem: admin.caPem ?? '',
+    userName: `${labContextName}-admin`,
+    clientCertPem: admin.clientCertPem ?? '',
+    clientKeyPem: admin.clientKeyPem ?? '',
+    contextName: labContextName,
+  }), { setCurrent: true });
+}
+
+/** removeLabContext deletes what {@link mergeLabContext} added; a current context pointing at it is cleared. */
+export async function removeLabContext(target: string): Promise<void> {
+  let kc;
+  try {
+    kc = await readKubeconfig(target);
+  } catch {
+    return;
+  }
+  kc.clusters = kc.clusters.filter((c) => c.name !== labContextName);
+  kc.users = kc.users.filter((u) => u.name !== `${labContextName}-admin`);
+  kc.contexts = kc.contexts.filter((c) => c.name !== labContextName);
+  if (kc['current-context'] === labContextName) kc['current-context'] = '';
+  await writeKubeconfig(target, kc);
+}

@@ -1,0 +1,135 @@
+/**
+ * `nanokube lab` end to end, as root on this machine: `lab up` builds 4 node namespaces on a lab bridge
+ * and runs the control plane and 4 kubelets in them; the real kubectl on the host sees 4 Ready nodes
+ * through the merged context; `lab ssh`, `lab stop|start` act on one node; `lab down` leaves nothing.
+ * Names carry a random prefix; the lab network is the architecture's 192.168.56.0/24, so the suite
+ * is skipped when this host already has an address there (a user's lab is up).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasKubectl, Kubectl } from '../helpers/kubectl.js';
+import { canUseNetns, runSuffix, sh } from './netns.js';
+
+const bin = fileURLToPath(new URL('../../packages/cli/bin/nanokube.js', import.meta.url));
+const built = existsSync(fileURLToPath(new URL('../../packages/lab/dist/index.js', import.meta.url)));
+const hostHasLabNet = /inet 192\.168\.56\./.test(await sh(['ip', '-o', '-4', 'addr']).catch(() => ''));
+const enabled = built && hasKubectl() && !hostHasLabNet && (await canUseNetns());
+
+/** nanokube runs the dev binary and resolves with its exit code and output (never rejects on exit codes). */
+function nanokube(args: string[], timeoutMs = 60_000): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, out: stdout + stderr });
+    });
+  });
+}
+
+/** alive says whether pid runs (a zombie waiting for this machine's init to reap it does not). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!enabled)('nanokube lab', () => {
+  const prefix = `nk${runSuffix().slice(0, 4)}-`;
+  let tmp: string;
+  let dir: string;
+  let kubeconfig: string;
+  let kubectl: Kubectl;
+  let upOutput = '';
+  let pids: number[] = [];
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'nk-lab-'));
+    dir = join(tmp, 'lab');
+    kubeconfig = join(tmp, 'kubeconfig');
+    kubectl = new Kubectl(kubeconfig);
+    const up = await nanokube(['lab', 'up', '--dir', dir, '--prefix', prefix, '--kubeconfig', kubeconfig, '--timeout', '150'], 200_000);
+    upOutput = up.out;
+    if (up.code !== 0) throw new Error(`lab up exited ${up.code}:\n${up.out}`);
+    const state = JSON.parse(await readFile(join(dir, 'lab.json'), 'utf8')) as { components: { pid?: number }[] };
+    pids = state.components.flatMap((c) => (c.pid ? [c.pid] : []));
+  }, 240_000);
+
+  afterAll(async () => {
+    // Whatever happened above, remove the lab (a second `down` is a no-op).
+    if (dir) await nanokube(['lab', 'down', '--dir', dir], 120_000);
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+    if (kubectl) await rm(kubectl.home, { recursive: true, force: true });
+  }, 150_000);
+
+  it('reports progress and every node Ready', () => {
+    for (const node of ['master', 'worker01', 'worker02', 'worker03']) expect(upOutput).toContain(`[${node}] Ready`);
+    expect(upOutput).toContain('kubectl get nodes -o wide');
+  });
+
+  it('shows 4 Ready nodes with their lab addresses to the real kubectl through the merged context', async () => {
+    expect((await kubectl.ok(['config', 'current-context'])).trim()).toBe('nanokube-lab');
+    const rows = (await kubectl.ok(['get', 'nodes', '-o', 'wide', '--no-headers'])).trim().split('\n').map((l) => l.split(/\s+/));
+    const byName = new Map(rows.map((r) => [r[0], r]));
+    expect([...byName.keys()].sort()).toEqual(['master', 'worker01', 'worker02', 'worker03']);
+    expect(byName.get('master')?.slice(1, 3)).toEqual(['Ready', 'control-plane']);
+    expect(byName.get('worker01')?.slice(1, 3)).toEqual(['Ready', '<none>']);
+    expect(byName.get('master')?.[5]).toBe('192.168.56.10');
+    for (const i of [1, 2, 3]) expect(byName.get(`worker0${i}`)?.[5]).toBe(`192.168.56.10${i}`);
+  });
+
+  it('runs commands inside a node with lab ssh; nodes have no default route', async () => {
+    const addr = await nanokube(['lab', 'ssh', 'worker01', '--dir', dir, '--', 'ip', '-4', 'addr', 'show', 'eth0']);
+    expect(addr.code).toBe(0);
+    expect(addr.out).toContain('192.168.56.101/24');
+    const route = await nanokube(['lab', 'ssh', 'worker02', '--dir', dir, '--', 'ip', 'route', 'show', 'default']);
+    expect(route).toEqual({ code: 0, out: '' });
+  });
+
+  it('gives each node its pod network when the kubelet package ships the plugin', async (ctx) => {
+    if (upOutput.includes('[network] skipped')) ctx.skip();
+    const br = await nanokube(['lab', 'ssh', 'worker01', '--dir', dir, '--', 'ip', '-4', '-o', 'addr', 'show', 'nk0']);
+    expect(br.out).toMatch(/inet 10\.244\.\d+\.1\/24/);
+    const routes = await nanokube(['lab', 'ssh', 'worker01', '--dir', dir, '--', 'ip', 'route', 'show', 'proto', '78']);
+    expect(routes.out.trim().split('\n')).toHaveLength(3);
+  });
+
+  it('stops one kubelet (its Lease stops renewing) and starts it again', async () => {
+    const renewTime = async (node: string): Promise<string> =>
+      (await kubectl.ok(['get', 'lease', '-n', 'kube-node-lease', node, '-o', 'jsonpath={.spec.renewTime}'])).trim();
+    expect((await nanokube(['lab', 'stop', 'worker01', 'kubelet', '--dir', dir])).out).toContain('worker01/kubelet stopped');
+    const status = await nanokube(['lab', 'status', '--dir', dir]);
+    expect(status.out).toMatch(/worker01\s+192\.168\.56\.101\s+\S+\s+kubelet\s+stopped/);
+    const [stopped0, other0] = [await renewTime('worker01'), await renewTime('worker02')];
+    await sleep(12_000);
+    expect(await renewTime('worker01')).toBe(stopped0);
+    expect(await renewTime('worker02')).not.toBe(other0);
+
+    expect((await nanokube(['lab', 'start', 'worker01', 'kubelet', '--dir', dir])).out).toContain('worker01/kubelet started');
+    const deadline = Date.now() + 30_000;
+    while ((await renewTime('worker01')) === stopped0 && Date.now() < deadline) await sleep(1_000);
+    expect(await renewTime('worker01')).not.toBe(stopped0);
+  }, 60_000);
+
+  it('lab down leaves no namespace, link, iptables chain, process or folder behind', async () => {
+    const state = JSON.parse(await readFile(join(dir, 'lab.json'), 'utf8')) as { components: { pid?: number }[] };
+    pids = [...pids, ...state.components.flatMap((c) => (c.pid ? [c.pid] : []))];
+    const down = await nanokube(['lab', 'down', '--dir', dir], 120_000);
+    expect(down.code).toBe(0);
+    expect(down.out).toContain('lab removed');
+    expect((await sh(['ip', 'netns', 'list'])).split('\n').filter((l) => l.startsWith(prefix))).toEqual([]);
+    expect((await sh(['ip', '-o', 'link', 'show'])).split('\n').filter((l) => l.includes(prefix.slice(0, -1)))).toEqual([]);
+    expect(await sh(['iptables', '-S'])).not.toContain(`${prefix.slice(0, -1).toUpperCase()}-LAB-FWD`);
+    expect(pids.filter(alive)).toEqual([]);
+    expect(existsSync(dir)).toBe(false);
+    expect(await kubectl.run(['config', 'get-contexts', 'nanokube-lab'])).toMatchObject({ code: 1 });
+  }, 150_000);
+});
