@@ -16,6 +16,8 @@ export const verbLoaders: Record<string, () => Promise<Verb>> = {
   reset: async () => (await import('@nanokube/kubeadm')).resetVerb,
   image: async () => (await import('@nanokube/kubelet')).imageVerb,
   lab: async () => (await import('@nanokube/lab')).labVerb,
+  proxy: async () => (await import('@nanokube/proxy')).proxyVerb,
+  dns: async () => (await import('@nanokube/dns')).dnsVerb,
   kubelet: async () => (await import('@nanokube/kubelet')).kubeletVerb,
   scheduler: async () => (await import('@nanokube/scheduler')).schedulerVerb,
   up: async () => (await import('@nanokube/launcher')).upVerb,

@@ -1,0 +1,8 @@
+export * from './records.js';
+export * from './zone.js';
+export * from './resolv-conf.js';
+export * from './forwarder.js';
+export * from './server.js';
+export * from './manifest.js';
+export * from './dns.js';
+export { dnsVerb } from './verb.js';

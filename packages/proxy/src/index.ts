@@ -1,0 +1,11 @@
+export * from './service-port.js';
+export * from './endpoints.js';
+export * from './iptables/chain-names.js';
+export * from './iptables/rules.js';
+export * from './iptables/restore.js';
+export * from './iptables/iptables.js';
+export * from './iptables/jumps.js';
+export * from './health-server.js';
+export * from './proxier.js';
+export { parseDuration } from './duration.js';
+export { proxyVerb } from './verb.js';
