@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Logger } from '@nanokube/component-base';
 import { initControlPlaneFiles } from '@nanokube/pki';
+import { uploadBootstrapToken, type BootstrapTokenRequest } from './bootstrap-token.js';
 import { Supervisor, type RunningComponent } from './supervisor.js';
 import { probe, waitUntilReady, type ProbeTLS } from './wait.js';
 
@@ -20,12 +22,16 @@ export interface UpOptions {
   readyTimeoutMs?: number;
   /** Simulated nodes (`sim-0`...) to run in one simulated-kubelet process; 0 = none. */
   simulatedNodes?: number;
+  /** The bootstrap token to store once the apiserver is ready (default: a generated one, 24 h). */
+  bootstrapToken?: BootstrapTokenRequest;
 }
 
 /** A running loopback control plane. */
 export interface ControlPlane {
   adminConf: string;
   server: string;
+  /** `nanokube join 127.0.0.1:PORT --token T --discovery-token-ca-cert-hash sha256:H` for workers. */
+  joinCommand: string;
   components: RunningComponent[];
   /** Resolves when any component exits on its own (which is a failure of the whole). */
   anyExited: Promise<RunningComponent>;
@@ -34,8 +40,9 @@ export interface ControlPlane {
 
 /**
  * startControlPlane brings up a loopback control plane, each component its own process: `init` (if
- * needed), then the store, then the apiserver once the store answers, then the scheduler and the controller-manager; it returns when
- * the apiserver's /readyz answers 200 over verified TLS with the admin credentials.
+ * needed), then the store, then the apiserver once the store answers, a bootstrap token and cluster-info once the
+ * apiserver's /readyz answers 200 over verified TLS with the admin credentials, then the scheduler and the
+ * controller-manager.
  */
 export async function startControlPlane(opts: UpOptions): Promise<ControlPlane> {
   const dir = resolve(opts.dir);
@@ -46,6 +53,7 @@ export async function startControlPlane(opts: UpOptions): Promise<ControlPlane> 
   const exitedEarly = (rc: RunningComponent) => () =>
     rc.child.exitCode !== null || rc.child.signalCode !== null ? `exited (see ${rc.logFile})` : undefined;
   const components: RunningComponent[] = [];
+  let joinCommand = '';
   try {
     const storeUrl = `http://127.0.0.1:${opts.storePort}`;
     const store = supervisor.start({
@@ -84,6 +92,13 @@ export async function startControlPlane(opts: UpOptions): Promise<ControlPlane> 
     });
     out(`[apiserver] ready at ${init.server}`);
 
+    // kubeadm init's bootstrap-token phase: a token for workers and the signed cluster-info they discover.
+    joinCommand = await uploadBootstrapToken(
+      { adminConf: init.adminConf, caCertPath: init.caCertPath, server: init.server },
+      opts.bootstrapToken ?? { ttlMs: 24 * 3600_000 },
+    );
+    out('[bootstrap-token] created a bootstrap token and the signed cluster-info ConfigMap');
+
     // Controllers and the scheduler talk to the apiserver only, each with its own credential as kubeadm
     // sets them up; their health ports are off so several loopback clusters can run side by side.
     const scheduler = supervisor.start({
@@ -101,6 +116,8 @@ export async function startControlPlane(opts: UpOptions): Promise<ControlPlane> 
         '--cluster-signing-cert-file', join(init.pkiDir, 'ca.crt'),
         '--cluster-signing-key-file', join(init.pkiDir, 'ca.key'),
         '--service-account-private-key-file', join(init.pkiDir, 'sa.key'),
+        // As kubeadm's manifest: the defaults plus the token signer and cleaner, off by default upstream.
+        '--controllers', '*,bootstrapsigner,tokencleaner',
         '--secure-port', '0',
       ],
     });
@@ -116,7 +133,8 @@ export async function startControlPlane(opts: UpOptions): Promise<ControlPlane> 
         args: [
           'kubelet', '--runtime=simulated', '--kubeconfig', init.adminConf,
           '--simulated-node-count', String(simulated), '--node-name-prefix', 'sim-', '--node-ip', '127.0.1.1',
-          ...(simulated === 1 ? ['--node-name', 'sim-0', '--port', '0'] : []),
+          // One simulated node serves the kubelet API (logs, exec, port-forward) on its node IP at a free port.
+          ...(simulated === 1 ? ['--node-name', 'sim-0', '--address', '127.0.1.1', '--port', String(await freePortOn('127.0.1.1'))] : []),
         ],
       });
       components.push(kubelets);
@@ -129,8 +147,21 @@ export async function startControlPlane(opts: UpOptions): Promise<ControlPlane> 
   return {
     adminConf: init.adminConf,
     server: init.server,
+    joinCommand,
     components,
     anyExited: Promise.race(components.map((c) => c.exited.then(() => c))),
     stop: () => supervisor.stopAll(),
   };
+}
+
+/** freePortOn asks the kernel for a free TCP port on host. */
+function freePortOn(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port'))));
+    });
+  });
 }

@@ -3,6 +3,8 @@
  * route per tree that hands every resource path to the ResourceHandler.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { MetricsApi } from '../metrics-api/index.js';
+import { metricsDefinitions, metricsGroup } from '../metrics-api/handler.js';
 import type { UserInfo } from './auth.js';
 import { buildDiscovery } from './discovery.js';
 import { discoveryContentType, negotiateDiscovery } from './negotiation.js';
@@ -12,6 +14,8 @@ import { notFoundStatus, ResourceHandler, sendJson, type ResourceHandlerDeps } f
 /** What the API routes need: the resource handler's deps plus the auth hook's per-request state. */
 export interface ApiRoutesDeps extends ResourceHandlerDeps {
   serverAddress?: string | undefined;
+  /** Served under /apis/metrics.k8s.io and listed in discovery when present. */
+  metricsApi?: MetricsApi | undefined;
   requestState(req: FastifyRequest): { info: RequestInfo; user: UserInfo } | undefined;
 }
 
@@ -19,7 +23,8 @@ const vary = 'Accept';
 
 /** registerApiRoutes mounts discovery and the generic resource routes. */
 export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): void {
-  const docs = buildDiscovery(deps.registry.resources, deps.serverAddress);
+  const metrics = deps.metricsApi;
+  const docs = buildDiscovery(metrics ? [...deps.registry.resources, ...metricsDefinitions] : deps.registry.resources, deps.serverAddress);
   const handler = new ResourceHandler(deps);
 
   const sendDiscovery = (req: FastifyRequest, reply: FastifyReply, legacy: string, aggregated: Record<'v2' | 'v2beta1', string>): void => {
@@ -36,6 +41,10 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
     const st = deps.requestState(req);
     if (!st) throw notFoundStatus();
     const { info, user } = st;
+    if (metrics && info.isResourceRequest && info.resource !== '' && info.apiGroup === metricsGroup) {
+      const ctx = { namespace: info.namespace, user, dryRun: false, now: deps.now() };
+      return metrics.handler.handle(reply, info, (req.query ?? {}) as Record<string, unknown>, ctx);
+    }
     if (info.isResourceRequest && info.resource !== '') return handler.handle(req, reply, info, user);
     if (req.method !== 'GET' && req.method !== 'HEAD') throw notFoundStatus();
     // Discovery below the root: /api/v1, /apis/<group>, /apis/<group>/<version>.

@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { newInternalError, newRequestEntityTooLarge, newStatus, newUnsupportedMediaType, StatusError } from '@nanokube/api';
 import type { Logger } from '@nanokube/component-base';
 import type { Registry } from '../registry/types.js';
+import type { MetricsApi } from '../metrics-api/index.js';
 import { attributesFor, authenticate, defaultAuthorizer, forbidden, x509Authenticator, type Authenticator, type Authorizer, type UserInfo } from './auth.js';
 import { OpenApiService, unknownFields } from '../openapi/index.js';
 import { registerApiRoutes } from './api-routes.js';
@@ -51,6 +52,8 @@ export interface ApiServerOptions {
   serverAddress?: string;
   /** Injectable clock for Age cells. */
   now?: () => Date;
+  /** The metrics.k8s.io API; advertised in discovery only when given. */
+  metricsApi?: MetricsApi;
 }
 
 /** Per-request state set by the onRequest hook. */
@@ -135,6 +138,7 @@ export function buildApp(opts: ApiServerOptions): FastifyInstance {
     subresourceHandlers: opts.subresourceHandlers ?? {},
     now: opts.now ?? (() => new Date()),
     serverAddress: opts.serverAddress,
+    metricsApi: opts.metricsApi,
     requestState: (req) => states.get(req),
   });
   return app;

@@ -19,6 +19,9 @@ const flags: FlagSpecs = {
   'service-account-signing-key-file': { type: 'string', description: 'Private key that signs service account tokens (PEM)' },
   'service-cluster-ip-range': { type: 'string', description: 'CIDR of Service cluster IPs', default: '10.96.0.0/12' },
   'service-node-port-range': { type: 'string', description: 'Range of NodePorts', default: '30000-32767' },
+  'kubelet-client-certificate': { type: 'string', description: 'Client certificate for connections to kubelets (PEM); enables metrics.k8s.io' },
+  'kubelet-client-key': { type: 'string', description: 'Client key for connections to kubelets (PEM)' },
+  'kubelet-certificate-authority': { type: 'string', description: "CA that verifies kubelets' serving certificates (PEM); unset = not verified" },
   'cert-dir': { type: 'string', description: 'Directory holding pki/ (as `nanokube init` writes it); fills unset certificate flags' },
 };
 
@@ -29,6 +32,9 @@ export interface ApiServerFiles {
   clientCA: string;
   serviceAccountKey?: string;
   serviceAccountSigningKey?: string;
+  kubeletClientCert?: string;
+  kubeletClientKey?: string;
+  kubeletCA?: string;
 }
 
 /** resolveFiles applies `--cert-dir` (DIR/pki/ when present, else DIR/) to unset file flags. */
@@ -44,12 +50,18 @@ export function resolveFiles(f: ParsedFlags): ApiServerFiles {
   };
   const saKey = pick('service-account-key-file', 'sa.pub');
   const saSigning = pick('service-account-signing-key-file', 'sa.key');
+  const kubeletCA = stringFlag(f, 'kubelet-certificate-authority');
+  const kubeletCert = pick('kubelet-client-certificate', 'apiserver-kubelet-client.crt');
+  const kubeletKey = pick('kubelet-client-key', 'apiserver-kubelet-client.key');
+  const kubeletClient = kubeletCert && kubeletKey && existsSync(kubeletCert) && existsSync(kubeletKey);
   return {
     tlsCert: need('tls-cert-file', 'apiserver.crt'),
     tlsKey: need('tls-private-key-file', 'apiserver.key'),
     clientCA: need('client-ca-file', 'ca.crt'),
     ...(saKey && existsSync(saKey) ? { serviceAccountKey: saKey } : {}),
     ...(saSigning && existsSync(saSigning) ? { serviceAccountSigningKey: saSigning } : {}),
+    ...(kubeletClient ? { kubeletClientCert: kubeletCert, kubeletClientKey: kubeletKey } : {}),
+    ...(kubeletCA ? { kubeletCA } : {}),
   };
 }
 
@@ -80,6 +92,20 @@ async function run(argv: string[]): Promise<number> {
     ...(files.serviceAccountSigningKey ? { serviceAccountSigningKey: readFileSync(files.serviceAccountSigningKey, 'utf8') } : {}),
     ...(files.serviceAccountKey ? { serviceAccountPublicKeys: [readFileSync(files.serviceAccountKey, 'utf8')] } : {}),
   });
+  const { createMetricsApi } = await import('../metrics-api/index.js');
+  const metricsApi =
+    files.kubeletClientCert && files.kubeletClientKey
+      ? createMetricsApi({
+          registry: security.registry,
+          kubeletClient: { cert: readFileSync(files.kubeletClientCert), key: readFileSync(files.kubeletClientKey) },
+          logger: logger.child({ component: 'metrics-api' }),
+        })
+      : undefined;
+  const { enableUpgrades, streamingHandlers } = await import('./streaming/index.js');
+  const kubeletClient = {
+    ...(files.kubeletClientCert && files.kubeletClientKey ? { cert: readFileSync(files.kubeletClientCert), key: readFileSync(files.kubeletClientKey) } : {}),
+    ...(files.kubeletCA ? { ca: readFileSync(files.kubeletCA) } : {}),
+  };
   const server = await startApiServer({
     registry: security.registry,
     tls: { cert: readFileSync(files.tlsCert), key: readFileSync(files.tlsKey), clientCA: readFileSync(files.clientCA) },
@@ -90,13 +116,18 @@ async function run(argv: string[]): Promise<number> {
     authenticators: security.authenticators,
     authorizer: security.authorizer,
     impersonate: security.impersonate,
+    ...(metricsApi ? { metricsApi } : {}),
+    subresourceHandlers: streamingHandlers({ kubeletClient, logger }),
   });
+  enableUpgrades(server.app);
   logger.info({ url: server.url, etcdServers }, 'Started apiserver');
   const signal = shutdownSignal();
+  if (metricsApi) void registry.whenReady().then(() => metricsApi.run(signal)).catch((err: unknown) => logger.error({ err }, 'Metrics scraper stopped'));
   security.start(signal, { whenReady: () => registry.whenReady() }).catch((err: unknown) => logger.error({ err }, 'Could not start the security layer'));
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   logger.info('Stopping apiserver');
   await server.close();
+  await metricsApi?.close();
   await registry.close();
   return 0;
 }

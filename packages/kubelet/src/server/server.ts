@@ -2,8 +2,8 @@
  * The kubelet's HTTPS server (port 10250): `/healthz`, `/pods`, `/stats/summary` and
  * `/containerLogs/<ns>/<pod>/<container>`; the apiserver proxies `pods/log` here. Like a kubelet started
  * without --tls-cert-file it serves a self-signed certificate made at start.
- * TODO(#6): `/exec`, `/attach`, `/portForward` (WebSocket v5.channel.k8s.io, wire contract §12) and
- * client-certificate authentication of the apiserver.
+ * `/exec`, `/attach` and `/portForward` are WebSocket upgrades served by {@link KubeletStreaming}.
+ * TODO(#6): client-certificate authentication of the apiserver.
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,6 +12,7 @@ import type { Logger } from '@nanokube/component-base';
 import { generateCA } from '@nanokube/pki';
 import type { Kubelet } from '../kubelet.js';
 import { buildStatsSummary } from './stats.js';
+import { KubeletStreaming } from './streaming.js';
 
 /** Options of {@link startKubeletServer}. */
 export interface KubeletServerOptions {
@@ -83,6 +84,8 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Se
       else res.end();
     });
   });
+  const streaming = new KubeletStreaming(opts.kubelet, opts.log);
+  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => streaming.handleUpgrade(req, socket, head));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());

@@ -6,9 +6,11 @@ import type { Kubelet } from '../kubelet.js';
 
 /** buildStatsSummary collects container stats from the runtime and groups them by pod. */
 export async function buildStatsSummary(kubelet: Kubelet): Promise<object> {
+  kubelet.runtime.observePods?.(kubelet.pods());
   const stats = new Map((await kubelet.runtime.stats()).map((s) => [s.containerId, s]));
   const now = new Date().toISOString();
   let nodeCpu = 0;
+  let nodeNanoCores: number | undefined = 0;
   let nodeMem = 0;
   const pods = [];
   for (const pod of kubelet.pods()) {
@@ -18,12 +20,13 @@ export async function buildStatsSummary(kubelet: Kubelet): Promise<object> {
       const s = stats.get(c.id);
       if (!s || c.state !== 'running') continue;
       nodeCpu += s.cpuUsageCoreNanoSeconds;
+      nodeNanoCores = nodeNanoCores !== undefined && s.usageNanoCores !== undefined ? nodeNanoCores + s.usageNanoCores : undefined;
       nodeMem += s.memoryWorkingSetBytes;
       const time = new Date(s.timestamp).toISOString();
       containers.push({
         name: c.name,
         startTime: new Date(c.startedAt).toISOString(),
-        cpu: { time, usageCoreNanoSeconds: s.cpuUsageCoreNanoSeconds },
+        cpu: { time, usageCoreNanoSeconds: s.cpuUsageCoreNanoSeconds, ...(s.usageNanoCores !== undefined ? { usageNanoCores: s.usageNanoCores } : {}) },
         memory: { time, workingSetBytes: s.memoryWorkingSetBytes },
       });
     }
@@ -33,7 +36,7 @@ export async function buildStatsSummary(kubelet: Kubelet): Promise<object> {
     node: {
       nodeName: kubelet.nodeName,
       startTime: now,
-      cpu: { time: now, usageCoreNanoSeconds: nodeCpu },
+      cpu: { time: now, usageCoreNanoSeconds: nodeCpu, ...(nodeNanoCores !== undefined ? { usageNanoCores: nodeNanoCores } : {}) },
       memory: { time: now, workingSetBytes: nodeMem },
     },
     pods,

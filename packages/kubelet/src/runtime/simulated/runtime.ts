@@ -6,8 +6,9 @@
  * from the status the kubelet reported before, so running pods keep their IP, start time and counts.
  */
 import { randomBytes } from 'node:crypto';
-import type { Writable } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import type { ContainerStatus, Pod } from 'kubernetes-types/core/v1.js';
+import { tryParseQuantity, toNumber } from '@nanokube/api';
 import { realClock, type Clock } from '@nanokube/client';
 import {
   RuntimeError,
@@ -19,12 +20,34 @@ import {
   type PodSandboxStatus,
   type RuntimeEvent,
   type RuntimeService,
+  type StreamSession,
 } from '../types.js';
+import { runSimulatedCommand, simulatedAttach, simulatedPortForward } from './exec.js';
 import { normalizeImageRef } from './images.js';
 import type { SimulatedPodNetwork } from './network.js';
 
 /** The runtime version simulated nodes report: `containerRuntimeVersion: simulated://0.1.0`. */
 export const simulatedRuntimeVersion = { runtimeName: 'simulated', runtimeVersion: '0.1.0' };
+
+/** Pod annotation setting the CPU each container of a simulated pod uses (a quantity, e.g. `250m`). */
+export const simulatedCpuUsageAnnotation = 'simulated.nanokube.io/cpu-usage';
+/** Pod annotation setting the memory working set of each container of a simulated pod (e.g. `64Mi`). */
+export const simulatedMemoryUsageAnnotation = 'simulated.nanokube.io/memory-usage';
+
+/** Usage of a simulated container without annotations: an idle process. */
+const defaultNanoCores = 1_000_000;
+const defaultMemoryBytes = 4 << 20;
+
+/** simulatedUsage reads a pod's usage annotations (per container); bad or missing values use the defaults. */
+export function simulatedUsage(pod: Pod | undefined): { nanoCores: number; memoryBytes: number } {
+  const a = pod?.metadata?.annotations ?? {};
+  const cpu = tryParseQuantity(a[simulatedCpuUsageAnnotation] ?? '');
+  const mem = tryParseQuantity(a[simulatedMemoryUsageAnnotation] ?? '');
+  return {
+    nanoCores: cpu && toNumber(cpu) >= 0 ? Math.round(toNumber(cpu) * 1e9) : defaultNanoCores,
+    memoryBytes: mem && toNumber(mem) >= 0 ? Math.round(toNumber(mem)) : defaultMemoryBytes,
+  };
+}
 
 interface Sandbox {
   status: PodSandboxStatus;
@@ -36,6 +59,9 @@ interface SimContainer {
   podUid: string;
   init: boolean;
   timer?: { cancel(): void };
+  /** CPU time used up to `cpuAt` (the rate can change, so usage is integrated). */
+  cpuNanoSeconds: number;
+  cpuAt: number;
 }
 
 /** Options of {@link SimulatedRuntime}. */
@@ -115,6 +141,8 @@ export class SimulatedRuntime implements RuntimeService {
     this.containers.set(id, {
       podUid: sandbox.metadata.uid,
       init,
+      cpuNanoSeconds: 0,
+      cpuAt: 0,
       status: {
         id,
         podSandboxId: sandboxId,
@@ -137,6 +165,7 @@ export class SimulatedRuntime implements RuntimeService {
     if (c.status.state !== 'created') return;
     c.status.state = 'running';
     c.status.startedAt = this.clock.now();
+    c.cpuAt = c.status.startedAt;
     const policy = this.sandboxes.get(c.status.podSandboxId)?.pod.spec?.restartPolicy ?? 'Always';
     if (c.init) c.timer = this.clock.setTimeout(() => this.exit(c, 0, 'Completed', true), 0);
     else if (policy !== 'Always') c.timer = this.clock.setTimeout(() => this.exit(c, 0, 'Completed', true), this.opts.jobDurationMs);
@@ -176,27 +205,70 @@ export class SimulatedRuntime implements RuntimeService {
     for (const line of tail) out.write(`${opts.timestamps ? `${startedAt} ` : ''}${line}\n`);
   }
 
-  async exec(): Promise<number> {
-    throw new RuntimeError('MK_ERR_RUNTIME_UNSUPPORTED', 'exec is not supported by the simulated runtime');
+  /** exec runs one of a few built-in commands (see `exec.ts`): `echo`, `cat`, `hostname`, `sh -c 'exit N'`. */
+  async exec(containerId: string, cmd: string[], session: StreamSession): Promise<number> {
+    const c = this.mustGet(containerId);
+    if (c.status.state !== 'running') throw new RuntimeError('MK_ERR_RUNTIME_FAILED', `container ${containerId} is not running`);
+    const pod = this.sandboxes.get(c.status.podSandboxId)?.pod;
+    return runSimulatedCommand(cmd, session, pod?.spec?.hostname ?? pod?.metadata?.name ?? 'simulated');
   }
 
-  async attach(): Promise<void> {
-    throw new RuntimeError('MK_ERR_RUNTIME_UNSUPPORTED', 'attach is not supported by the simulated runtime');
+  async attach(containerId: string, session: StreamSession): Promise<void> {
+    this.mustGet(containerId);
+    return simulatedAttach(session);
   }
 
-  async portForward(): Promise<void> {
-    throw new RuntimeError('MK_ERR_RUNTIME_UNSUPPORTED', 'port-forward is not supported by the simulated runtime');
+  /** portForward answers any HTTP request with a fixed `simulated pod NAME port P` reply. */
+  async portForward(sandboxId: string, port: number, stream: Duplex): Promise<void> {
+    const sb = this.sandboxes.get(sandboxId);
+    if (!sb) throw new RuntimeError('MK_ERR_RUNTIME_NOT_FOUND', `pod sandbox ${sandboxId} not found`);
+    return simulatedPortForward(sb.status.metadata.name, port, stream);
   }
 
+  /**
+   * stats reports each running container's usage: by default an idle 1m CPU and 4 MiB, or what the
+   * pod's `simulated.nanokube.io/cpu-usage` / `memory-usage` annotations say (the latest pod seen by
+   * {@link observePods}). Cumulative CPU time integrates the rate, so a rate computed from two samples
+   * agrees with `usageNanoCores`.
+   */
   async stats(): Promise<ContainerStats[]> {
     const now = this.clock.now();
     const out: ContainerStats[] = [];
     for (const c of this.containers.values()) {
       if (c.status.state !== 'running') continue;
-      // A made-up steady load of 1 millicore and 4 MiB per container, so `kubectl top` has numbers.
-      out.push({ containerId: c.status.id, timestamp: now, cpuUsageCoreNanoSeconds: (now - c.status.startedAt) * 1e3, memoryWorkingSetBytes: 4 << 20 });
+      const usage = simulatedUsage(this.sandboxes.get(c.status.podSandboxId)?.pod);
+      this.accumulate(c, now, usage.nanoCores);
+      out.push({
+        containerId: c.status.id,
+        timestamp: now,
+        cpuUsageCoreNanoSeconds: Math.round(c.cpuNanoSeconds),
+        usageNanoCores: usage.nanoCores,
+        memoryWorkingSetBytes: usage.memoryBytes,
+      });
     }
     return out;
+  }
+
+  /** observePods refreshes the pod objects of running sandboxes (annotation changes steer usage). */
+  observePods(pods: readonly Pod[]): void {
+    const byUid = new Map(pods.map((p) => [p.metadata?.uid ?? '', p]));
+    for (const sb of this.sandboxes.values()) {
+      const pod = byUid.get(sb.status.metadata.uid);
+      if (!pod || pod === sb.pod) continue;
+      const before = simulatedUsage(sb.pod).nanoCores;
+      if (simulatedUsage(pod).nanoCores !== before) {
+        // Close the interval at the old rate before the new one applies.
+        const now = this.clock.now();
+        for (const c of this.containers.values()) if (c.status.podSandboxId === sb.status.id && c.status.state === 'running') this.accumulate(c, now, before);
+      }
+      sb.pod = pod;
+    }
+  }
+
+  private accumulate(c: SimContainer, now: number, nanoCores: number): void {
+    const from = c.cpuAt || c.status.startedAt || now;
+    if (now > from) c.cpuNanoSeconds += ((now - from) / 1000) * nanoCores;
+    c.cpuAt = Math.max(now, from);
   }
 
   subscribe(listener: (ev: RuntimeEvent) => void): () => void {
@@ -231,6 +303,8 @@ export class SimulatedRuntime implements RuntimeService {
     const c: SimContainer = {
       podUid: pod.metadata?.uid ?? '',
       init,
+      cpuNanoSeconds: 0,
+      cpuAt: startedAt,
       status: {
         id,
         podSandboxId: sandboxId,
