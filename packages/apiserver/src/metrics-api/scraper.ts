@@ -1,0 +1,80 @@
+/**
+ * Scraping kubelets' `/stats/summary` (stats/v1alpha1 Summary API) the way metrics-server does: the
+ * apiserver dials each Node's InternalIP at `status.daemonEndpoints.kubeletEndpoint.Port` with its
+ * `apiserver-kubelet-client` certificate. Kubelets serve self-signed certificates, so, like an apiserver
+ * without `--kubelet-certificate-authority`, the serving certificate is not verified.
+ */
+import { Agent, request } from 'undici';
+import type { KubeObject } from '../registry/types.js';
+
+/** The parts of a Summary this package reads. */
+export interface StatsSummary {
+  node?: { nodeName?: string; cpu?: CpuStats; memory?: MemoryStats };
+  pods?: PodStats[];
+}
+
+export interface CpuStats {
+  time?: string;
+  usageNanoCores?: number;
+  usageCoreNanoSeconds?: number;
+}
+
+export interface MemoryStats {
+  time?: string;
+  workingSetBytes?: number;
+}
+
+export interface PodStats {
+  podRef?: { name?: string; namespace?: string; uid?: string };
+  containers?: { name?: string; startTime?: string; cpu?: CpuStats; memory?: MemoryStats }[];
+}
+
+/** Client certificate the apiserver presents to kubelets (PEM). */
+export interface KubeletClientTls {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
+/** kubeletAddress returns `host:port` of a Node's kubelet, or undefined when the Node has no address yet. */
+export function kubeletAddress(node: KubeObject): string | undefined {
+  const status = (node['status'] ?? {}) as {
+    addresses?: { type?: string; address?: string }[];
+    daemonEndpoints?: { kubeletEndpoint?: { Port?: number } };
+  };
+  const addrs = status.addresses ?? [];
+  const ip = addrs.find((a) => a.type === 'InternalIP')?.address ?? addrs.find((a) => a.type === 'Hostname')?.address;
+  const port = status.daemonEndpoints?.kubeletEndpoint?.Port;
+  if (!ip || !port) return undefined;
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+/** KubeletScraper fetches Summaries over one keep-alive agent. */
+export class KubeletScraper {
+  private readonly agent: Agent;
+
+  constructor(
+    tls: KubeletClientTls,
+    private readonly timeoutMs = 5000,
+  ) {
+    this.agent = new Agent({
+      connections: 4,
+      keepAliveTimeout: 30_000,
+      connect: { cert: tls.cert, key: tls.key, rejectUnauthorized: false, timeout: timeoutMs },
+    });
+  }
+
+  /** summary GETs `https://<address>/stats/summary?only_cpu_and_memory=true`; throws on failure. */
+  async summary(address: string): Promise<StatsSummary> {
+    const res = await request(`https://${address}/stats/summary?only_cpu_and_memory=true`, {
+      dispatcher: this.agent,
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`kubelet at ${address} answered ${res.statusCode}`);
+    return JSON.parse(text) as StatsSummary;
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
