@@ -241,6 +241,8 @@ export interface ContainerStats {
   /** Epoch milliseconds of the sample. */
   timestamp: number;
   cpuUsageCoreNanoSeconds: number;
+  /** CPU rate over a recent interval, when the runtime knows it (Summary API `usageNanoCores`). */
+  usageNanoCores?: number;
   memoryWorkingSetBytes: number;
 }
 
@@ -285,6 +287,8 @@ export interface RuntimeService {
   /** portForward pipes `stream` to `port` inside the sandbox's network namespace until either side ends. */
   portForward(sandboxId: string, port: number, stream: Duplex): Promise<void>;
   stats(): Promise<ContainerStats[]>;
+  /** observePods hands the runtime the latest pod objects before stats() (the simulated runtime reads annotations). */
+  observePods?(pods: readonly Pod[]): void;
 
   /** subscribe registers a listener for runtime events (event-driven PLEG); returns the unsubscribe function. */
   subscribe(listener: (ev: RuntimeEvent) => void): () => void;
