@@ -2,7 +2,7 @@
 # Installs the Debian packages nanokube needs on this machine, once. Idempotent: packages already
 # present are not reinstalled, and apt is not touched at all when nothing is missing.
 set -euo pipefail
-want=(etcd-server iproute2 iptables)
+want=(etcd-server iproute2 iptables runc busybox-static nginx-light iputils-arping)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -9,3 +9,7 @@ export * from './health-server.js';
 export * from './proxier.js';
 export { parseDuration } from './duration.js';
 export { proxyVerb } from './verb.js';
+export * from './l2/owner.js';
+export * from './l2/addresses.js';
+export * from './l2/announcer.js';
+export * from './l2/speaker.js';

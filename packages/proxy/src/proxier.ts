@@ -15,6 +15,8 @@ import { canaryMissing, ensureJumps } from './iptables/jumps.js';
 import type { Iptables } from './iptables/iptables.js';
 import { buildRestore, parseSavedChains, type ExistingChains } from './iptables/restore.js';
 import { generateRules, type RuleOptions, type RuleSet, type ServiceEndpoints } from './iptables/rules.js';
+import type { L2Announcer } from './l2/announcer.js';
+import { L2Speaker } from './l2/speaker.js';
 import { servicePortsOf } from './service-port.js';
 
 /** Options of {@link Proxier}. */
@@ -31,6 +33,8 @@ export interface ProxierOptions extends RuleOptions {
   /** How often every chain is rewritten even without changes, default 1 h (upstream's FullSyncPeriod). */
   fullSyncPeriodMs?: number;
   health?: ProxierHealth;
+  /** When set, this node also announces the LoadBalancer addresses it owns (layer2, MetalLB-style). */
+  l2Announcer?: L2Announcer;
 }
 
 /** Statistics of the last sync, for logs, tests and the benchmark. */
@@ -86,6 +90,7 @@ export class Proxier {
   private lastFullSync = 0;
   private lastSync = 0;
   private synced = false;
+  private readonly speaker: L2Speaker | undefined;
 
   constructor(private readonly opts: ProxierOptions) {
     this.factory = new SharedInformerFactory(opts.rest, opts.log);
@@ -100,6 +105,16 @@ export class Proxier {
     for (const inf of [this.services, this.slices] as SharedInformer<Service | EndpointSlice>[]) {
       inf.addEventHandler({ onAdd: changed, onUpdate: changed, onDelete: changed });
     }
+    if (opts.l2Announcer) {
+      this.speaker = new L2Speaker({
+        factory: this.factory,
+        services: this.services,
+        slices: this.slices,
+        slicesOf: (svc) => this.slices.store.byIndex(sliceServiceIndex, `${svc.metadata?.namespace}/${svc.metadata?.name}`),
+        announcer: opts.l2Announcer,
+        log: opts.log.child({ loop: 'l2' }),
+      });
+    }
   }
 
   /** hasSynced reports whether the first sync after the caches filled has succeeded. */
@@ -107,9 +122,18 @@ export class Proxier {
     return this.synced;
   }
 
-  /** run watches and syncs until signal aborts. */
+  /** run watches and syncs until signal aborts; the layer2 speaker, if any, removes its addresses on the way out. */
   async run(signal: AbortSignal): Promise<void> {
     this.factory.start(signal);
+    const l2 = this.speaker?.run(signal);
+    try {
+      await this.syncLoop(signal);
+    } finally {
+      await l2;
+    }
+  }
+
+  private async syncLoop(signal: AbortSignal): Promise<void> {
     await this.factory.waitForCacheSync(signal);
     const minSyncMs = this.opts.minSyncPeriodMs ?? 1_000;
     const periodMs = this.opts.syncPeriodMs ?? 30_000;

@@ -1,16 +1,21 @@
 /**
  * `nanokube proxy`: kube-proxy in iptables mode, one per node. Serves /healthz and /livez over HTTP on
- * --healthz-bind-address (0.0.0.0:10256). `--cleanup` removes every rule and chain it owns and exits.
+ * --healthz-bind-address (0.0.0.0:10256). Unless --lb-announce=false it also holds the LoadBalancer
+ * addresses this node owns on --lb-announce-interface (MetalLB layer2 mode, see l2/). `--cleanup` removes
+ * every rule, chain and announced address it owns and exits.
  */
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import type { Node } from 'kubernetes-types/core/v1.js';
-import { configFromKubeconfig, resources, ResourceClient, RestClient } from '@nanokube/client';
+import { configFromKubeconfig, EventRecorder, resources, ResourceClient, RestClient } from '@nanokube/client';
 import { createLogger, formatHelp, parseFlags, shutdownSignal, stringFlag, UsageError, type FlagSpecs, type Logger, type Verb } from '@nanokube/component-base';
 import { parseDuration } from './duration.js';
 import { ProxierHealth, startHealthServer } from './health-server.js';
 import { ExecIptables } from './iptables/iptables.js';
 import { cleanupRules } from './iptables/jumps.js';
+import { ExecAddresses, interfaceOf } from './l2/addresses.js';
+import { cleanupAnnouncedAddresses, L2Announcer } from './l2/announcer.js';
 import { Proxier } from './proxier.js';
 import { isIPv4 } from './service-port.js';
 
@@ -24,10 +29,13 @@ const flags: FlagSpecs = {
   'iptables-min-sync-period': { type: 'string', description: 'Minimum time between two rule syncs', default: '1s' },
   'iptables-sync-period': { type: 'string', description: 'How often the rules are checked for outside changes', default: '30s' },
   'masquerade-all': { type: 'string', description: 'Masquerade all traffic sent to ClusterIPs (true|false)', default: 'false' },
-  cleanup: { type: 'boolean', description: 'Remove every iptables rule and chain the proxy created, then exit' },
+  'lb-announce': { type: 'string', description: 'Announce the LoadBalancer addresses this node owns on the local network, MetalLB layer2 style (true|false)', default: 'true' },
+  'lb-announce-interface': { type: 'string', description: 'Interface that holds the announced addresses (default: the one holding the node IP)' },
+  cleanup: { type: 'boolean', description: 'Remove every iptables rule and chain and every announced address the proxy created, then exit' },
 };
 
-const usage = 'nanokube proxy --kubeconfig FILE [--hostname-override NODE] [--node-ip IP] [--cluster-cidr CIDR] | nanokube proxy --cleanup';
+const usage =
+  'nanokube proxy --kubeconfig FILE [--hostname-override NODE] [--node-ip IP] [--cluster-cidr CIDR] [--lb-announce-interface IFACE] | nanokube proxy --cleanup';
 const summary = 'Run the service proxy: program iptables for ClusterIP, NodePort and LoadBalancer Services.';
 
 function boolFlag(value: string | undefined, name: string): boolean {
@@ -69,6 +77,33 @@ async function resolveNodeIP(rest: RestClient, nodeName: string, log: Logger, si
   return undefined;
 }
 
+/** newAnnouncer sets up layer2 announcements on --lb-announce-interface or the node IP's interface. */
+async function newAnnouncer(rest: RestClient, nodeName: string, nodeIP: string | undefined, ifaceFlag: string | undefined, log: Logger): Promise<L2Announcer | undefined> {
+  const addresses = new ExecAddresses();
+  let iface = ifaceFlag;
+  if (!iface && nodeIP) iface = await interfaceOf(addresses, nodeIP).catch(() => undefined);
+  if (!iface) {
+    log.warn({ nodeIP }, 'No interface holds the node IP, not announcing load balancer addresses');
+    return undefined;
+  }
+  warnIfArpIgnored(iface, log);
+  const events = new EventRecorder({ events: new ResourceClient(rest, resources.events), component: 'metallb-speaker', host: nodeName, log });
+  log.info({ iface }, 'Announcing load balancer addresses with layer2');
+  return new L2Announcer({ nodeName, iface, addresses, log, events });
+}
+
+/** warnIfArpIgnored: with arp_ignore 2 or more the kernel does not answer ARP for a /32 from another subnet. */
+function warnIfArpIgnored(iface: string, log: Logger): void {
+  for (const scope of ['all', iface]) {
+    try {
+      const value = Number(readFileSync(`/proc/sys/net/ipv4/conf/${scope}/arp_ignore`, 'utf8').trim());
+      if (value >= 2) log.warn({ iface, scope, arpIgnore: value }, 'arp_ignore keeps this node from answering ARP for announced addresses');
+    } catch {
+      // Not Linux, or no such interface: nothing to check.
+    }
+  }
+}
+
 async function run(argv: string[]): Promise<number> {
   const f = parseFlags(argv, flags);
   if (f.values['help']) {
@@ -80,6 +115,8 @@ async function run(argv: string[]): Promise<number> {
   if (f.values['cleanup']) {
     const deleted = await cleanupRules(iptables);
     log.info({ chains: deleted }, 'Removed the proxy rules');
+    const addresses = await cleanupAnnouncedAddresses(new ExecAddresses());
+    log.info({ addresses }, 'Removed the announced load balancer addresses');
     return 0;
   }
   const kubeconfig = stringFlag(f, 'kubeconfig', true) as string;
@@ -87,6 +124,7 @@ async function run(argv: string[]): Promise<number> {
   const minSyncPeriodMs = durationFlag(stringFlag(f, 'iptables-min-sync-period'), 'iptables-min-sync-period', 1_000);
   const syncPeriodMs = durationFlag(stringFlag(f, 'iptables-sync-period'), 'iptables-sync-period', 30_000);
   const masqueradeAll = boolFlag(stringFlag(f, 'masquerade-all'), 'masquerade-all');
+  const lbAnnounce = boolFlag(stringFlag(f, 'lb-announce'), 'lb-announce');
   const clusterCIDR = stringFlag(f, 'cluster-cidr');
   const healthAddr = stringFlag(f, 'healthz-bind-address');
   const signal = shutdownSignal();
@@ -100,6 +138,7 @@ async function run(argv: string[]): Promise<number> {
     const { host, port } = splitHostPort(healthAddr);
     server = await startHealthServer(health, host, port);
   }
+  const l2Announcer = lbAnnounce ? await newAnnouncer(rest, nodeName, nodeIP, stringFlag(f, 'lb-announce-interface'), log) : undefined;
   const proxier = new Proxier({
     rest,
     log,
@@ -112,6 +151,7 @@ async function run(argv: string[]): Promise<number> {
     ...(nodeIP ? { nodeIP } : {}),
     ...(nodePortAddresses ? { nodePortAddresses } : {}),
     ...(clusterCIDR ? { clusterCIDR } : {}),
+    ...(l2Announcer ? { l2Announcer } : {}),
   });
   log.info({ node: nodeName, nodeIP, clusterCIDR }, 'Starting the service proxy');
   try {
