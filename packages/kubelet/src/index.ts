@@ -8,3 +8,4 @@ export { kubeletVersion, type NodeSystemInfo } from './nodestatus/node.js';
 export { kubeletVerb } from './verb.js';
 export * from './images/index.js';
 export * from './network/index.js';
+export * from './runtime/runc/index.js';

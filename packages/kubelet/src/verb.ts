@@ -5,6 +5,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:https';
+import { createServer as createNetServer } from 'node:net';
 import { hostname } from 'node:os';
 import { configFromKubeconfig, RestClient } from '@nanokube/client';
 import { createLogger, formatHelp, intFlag, parseFlags, shutdownSignal, stringFlag, UsageError, type FlagSpecs, type Verb } from '@nanokube/component-base';
@@ -12,6 +13,10 @@ import { parseLabels, parseTaints } from './internal/flags.js';
 import { systemInfo } from './internal/system-info.js';
 import { createKubelet, type Kubelet } from './kubelet.js';
 import { kubeletVersion } from './nodestatus/node.js';
+import { LocalImageService } from './images/service.js';
+import { defaultImageRoot } from './images/store.js';
+import { HostGwNetwork } from './network/host-gw.js';
+import { RuncRuntime } from './runtime/runc/runtime.js';
 import { SimulatedImageService } from './runtime/simulated/images.js';
 import { SimulatedPodNetwork, formatIp, parseCidr } from './runtime/simulated/network.js';
 import { SimulatedRuntime } from './runtime/simulated/runtime.js';
@@ -19,7 +24,15 @@ import { startKubeletServer } from './server/server.js';
 
 const flags: FlagSpecs = {
   kubeconfig: { type: 'string', description: 'Path to the kubeconfig with the kubelet credentials (required)' },
-  runtime: { type: 'string', description: 'Container runtime: simulated (runc is not built yet)', default: 'runc' },
+  runtime: { type: 'string', description: 'Container runtime: runc (real containers) or simulated (nothing runs)', default: 'runc' },
+  'root-dir': { type: 'string', description: 'runc: folder of pod state (bundles, pod files)', default: '/var/lib/nanokube/kubelet' },
+  'runc-root': { type: 'string', description: 'runc: runc state folder (runc --root)', default: '/run/nanokube/runc' },
+  'cgroup-parent': { type: 'string', description: 'runc: cgroup under which pods run', default: 'nanokube' },
+  'image-root': { type: 'string', description: 'runc: image store folder', default: defaultImageRoot },
+  'registry-endpoint': { type: 'string', multiple: true, description: 'runc: registry mirror HOST=URL (docker.io=http://192.168.56.1:5000); repeatable' },
+  'pod-network-state-dir': { type: 'string', description: 'runc: pod network state folder (default <root-dir>/network)' },
+  'cluster-dns': { type: 'string', description: 'runc: cluster DNS server IPs, comma-separated', default: '10.96.0.10' },
+  'cluster-domain': { type: 'string', description: 'runc: cluster domain', default: 'cluster.local' },
   'node-name': { type: 'string', description: 'Name of the Node (default: the host name)' },
   'node-ip': { type: 'string', description: 'InternalIP of the node (simulated default 127.0.0.1)' },
   'register-node': { type: 'string', description: 'Register the Node with the apiserver (true|false)', default: 'true' },
@@ -38,7 +51,8 @@ const flags: FlagSpecs = {
 };
 
 const usage =
-  'nanokube kubelet --runtime=simulated --kubeconfig FILE [--node-name NAME] [--node-ip IP] [--node-labels k=v,...] ' +
+  'nanokube kubelet [--runtime=runc|simulated] --kubeconfig FILE [--root-dir DIR --runc-root DIR --cgroup-parent NAME --image-root DIR ' +
+  '--registry-endpoint HOST=URL --pod-network-state-dir DIR]  [--node-name NAME] [--node-ip IP] [--node-labels k=v,...] ' +
   '[--register-with-taints k=v:Effect,...] [--max-pods 110] [--cpu 4 --memory 8Gi] [--simulated-job-duration 2s] ' +
   '[--simulated-node-count N --node-name-prefix sim-]';
 const summary = `Run the node agent (kubelet ${kubeletVersion}): register the Node, heartbeat, run the pods bound to it.`;
@@ -71,7 +85,8 @@ async function run(argv: string[]): Promise<number> {
   }
   const kubeconfig = stringFlag(f, 'kubeconfig', true) as string;
   const runtimeName = stringFlag(f, 'runtime') ?? 'runc';
-  if (runtimeName !== 'simulated') throw new UsageError(`runtime "${runtimeName}" is not available yet; use --runtime=simulated`);
+  if (runtimeName === 'runc') return runRunc(f, kubeconfig);
+  if (runtimeName !== 'simulated') throw new UsageError(`unknown runtime "${runtimeName}"; use runc or simulated`);
   const count = intFlag(f, 'simulated-node-count') ?? 1;
   if (count < 1) throw new UsageError('flag --simulated-node-count must be at least 1');
   const jobDurationMs = parseDuration(stringFlag(f, 'simulated-job-duration') ?? '2s', 'simulated-job-duration');
@@ -97,6 +112,10 @@ async function run(argv: string[]): Promise<number> {
   setMaxListeners(0, signal);
   const rest = new RestClient(await configFromKubeconfig(kubeconfig, { userAgent: `kubelet/${kubeletVersion} (linux/amd64) nanokube` }));
   const images = new SimulatedImageService();
+  // Several simulated nodes each serve on their own loopback node IP at a free port (reported in
+  // status.daemonEndpoints), so the apiserver can scrape /stats/summary per node; `--port 0` turns it off.
+  const perNodeServers = count > 1 && intFlag(f, 'port') !== 0;
+  const ports = perNodeServers ? await Promise.all(names.map((_, i) => freePortOn(formatIp(firstIp + i)))) : [];
   const kubelets: Kubelet[] = names.map((nodeName, i) =>
     createKubelet({
       rest,
@@ -110,19 +129,107 @@ async function run(argv: string[]): Promise<number> {
       registerNode: boolFlag(stringFlag(f, 'register-node'), 'register-node'),
       labels,
       taints,
-      port: port || 10250,
+      port: ports[i] ?? (port || 10250),
       podLogsDir: stringFlag(f, 'pod-logs-dir') ?? '/var/log/pods',
     }),
   );
-  let server: Server | undefined;
+  const servers: Server[] = [];
   const only = kubelets[0];
   if (port > 0 && only) {
-    server = await startKubeletServer({ kubelet: only, host: stringFlag(f, 'address') ?? '0.0.0.0', port, nodeIp: formatIp(firstIp), log });
+    servers.push(await startKubeletServer({ kubelet: only, host: stringFlag(f, 'address') ?? '0.0.0.0', port, nodeIp: formatIp(firstIp), log }));
+  }
+  for (const [i, kubelet] of kubelets.entries()) {
+    const p = ports[i];
+    if (p !== undefined) servers.push(await startKubeletServer({ kubelet, host: formatIp(firstIp + i), port: p, nodeIp: formatIp(firstIp + i), log }));
   }
   try {
     await Promise.all(kubelets.map((k) => k.run(signal)));
   } finally {
+    for (const s of servers) s.close();
+    await rest.close();
+  }
+  return 0;
+}
+
+/** freePortOn asks the kernel for a free TCP port on host. */
+function freePortOn(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** registryEndpoints parses `--registry-endpoint HOST=URL` values (each may also be a comma-separated list). */
+export function registryEndpoints(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)) {
+    const i = v.indexOf('=');
+    if (i <= 0 || !/^https?:\/\//.test(v.slice(i + 1))) throw new UsageError(`flag --registry-endpoint must be HOST=http(s)://..., got "${v}"`);
+    out[v.slice(0, i)] = v.slice(i + 1);
+  }
+  return out;
+}
+
+/** runRunc runs one kubelet on the runc runtime: real containers, the host-gw pod network, the node's image store. */
+async function runRunc(f: ReturnType<typeof parseFlags>, kubeconfig: string): Promise<number> {
+  const nodeName = stringFlag(f, 'node-name') ?? hostname().toLowerCase();
+  const rootDir = stringFlag(f, 'root-dir') ?? '/var/lib/nanokube/kubelet';
+  const log = createLogger({ component: 'kubelet' });
+  const signal = shutdownSignal();
+  setMaxListeners(0, signal);
+  const endpointValues = f.values['registry-endpoint'];
+  const endpoints = registryEndpoints(Array.isArray(endpointValues) ? endpointValues.map(String) : typeof endpointValues === 'string' ? [endpointValues] : []);
+  const images = await LocalImageService.open({ root: stringFlag(f, 'image-root') ?? defaultImageRoot, ...(Object.keys(endpoints).length ? { endpoints } : {}) });
+  const network = new HostGwNetwork({ nodeName, stateDir: stringFlag(f, 'pod-network-state-dir') ?? `${rootDir}/network`, log });
+  const runtime = await RuncRuntime.open({
+    rootDir,
+    runcRoot: stringFlag(f, 'runc-root') ?? '/run/nanokube/runc',
+    cgroupParent: stringFlag(f, 'cgroup-parent') ?? 'nanokube',
+    network,
+    rootfs: images,
+    clusterDns: {
+      servers: (stringFlag(f, 'cluster-dns') ?? '10.96.0.10').split(',').map((s) => s.trim()).filter(Boolean),
+      domain: stringFlag(f, 'cluster-domain') ?? 'cluster.local',
+    },
+    log,
+  });
+  // Pods wired before a restart whose sandbox is gone lose their wiring and addresses now.
+  const live = new Set((await runtime.listPodSandboxes()).filter((s) => s.state === 'ready').map((s) => s.metadata.uid));
+  await network.garbageCollect(live).catch((err: unknown) => log.warn({ err }, 'Could not garbage-collect the pod network'));
+  const nodeIp = stringFlag(f, 'node-ip') ?? '127.0.0.1';
+  const port = intFlag(f, 'port') ?? 10250;
+  const rest = new RestClient(await configFromKubeconfig(kubeconfig, { userAgent: `kubelet/${kubeletVersion} (linux/amd64) nanokube` }));
+  const kubelet = createKubelet({
+    rest,
+    nodeName,
+    nodeIp,
+    runtime,
+    images,
+    log,
+    capacity: {
+      cpu: stringFlag(f, 'cpu') ?? '4',
+      memory: stringFlag(f, 'memory') ?? '8Gi',
+      pods: String(intFlag(f, 'max-pods') ?? 110),
+      'ephemeral-storage': stringFlag(f, 'ephemeral-storage') ?? '100Gi',
+    },
+    systemInfo: systemInfo({ nodeName, simulated: false }),
+    registerNode: boolFlag(stringFlag(f, 'register-node'), 'register-node'),
+    labels: parseLabels(stringFlag(f, 'node-labels')),
+    taints: parseTaints(stringFlag(f, 'register-with-taints')),
+    port: port || 10250,
+    podLogsDir: stringFlag(f, 'pod-logs-dir') ?? '/var/log/pods',
+  });
+  const server = port > 0 ? await startKubeletServer({ kubelet, host: stringFlag(f, 'address') ?? '0.0.0.0', port, nodeIp, log }) : undefined;
+  try {
+    await kubelet.run(signal);
+  } finally {
     server?.close();
+    runtime.close();
+    await images.close();
     await rest.close();
   }
   return 0;

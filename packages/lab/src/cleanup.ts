@@ -53,6 +53,35 @@ async function removeTree(dir: string): Promise<number> {
   return removed;
 }
 
+/**
+ * killCgroupProcesses SIGKILLs every process in the cgroup `name` (directly under a hierarchy root) and
+ * below it: the containers of a node's pods, which live in pod namespaces and outlive their kubelet.
+ * Returns how many processes were signalled.
+ */
+export async function killCgroupProcesses(name: string): Promise<number> {
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`refusing to kill cgroup "${name}"`);
+  const pids = new Set<number>();
+  const collect = async (dir: string): Promise<void> => {
+    const procs = await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
+    for (const p of procs.split('\n')) if (/^\d+$/.test(p)) pids.add(Number(p));
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) if (e.isDirectory()) await collect(join(dir, e.name));
+  };
+  const hierarchies = await readdir('/sys/fs/cgroup', { withFileTypes: true }).catch(() => []);
+  await collect(join('/sys/fs/cgroup', name));
+  for (const h of hierarchies) if (h.isDirectory()) await collect(join('/sys/fs/cgroup', h.name, name));
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  // The kernel frees a cgroup only once its last process is reaped; give it a moment.
+  if (pids.size) await new Promise((r) => setTimeout(r, 300));
+  return pids.size;
+}
+
 function unescapeMountPath(p: string): string {
   return p.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }

@@ -31,7 +31,12 @@ export interface PlanInput {
   runtime: string;
   /** The cgroup parent of each node's pods, when the kubelet takes one. */
   cgroupParent: (node: string) => string;
+  /** The docker.io mirror every kubelet pulls from (`http://<master>:5000`), served by the master; none when undefined. */
+  registryMirror?: { listen: string; root: string };
 }
+
+/** The port of the lab's registry mirror on the master. */
+export const labRegistryPort = 5000;
 
 /** probeVerbs asks the `nanokube` binary for the flags of each verb; verbs it does not know are left out. */
 export async function probeVerbs(nanokubeBin: string, verbs: readonly string[]): Promise<VerbFlags> {
@@ -77,6 +82,9 @@ export function planComponents(p: PlanInput): ComponentPlan[] {
       });
     }
     if (p.verbs.has('scheduler')) plans.push({ node: master.name, name: 'scheduler', args: ['scheduler', '--kubeconfig', p.init.schedulerConf] });
+    if (p.registryMirror) {
+      plans.push({ node: master.name, name: 'registry', args: ['image', 'serve', '--root', p.registryMirror.root, '--listen', p.registryMirror.listen] });
+    }
   }
   for (const n of p.nodes) {
     if (p.verbs.has('kubelet')) plans.push({ node: n.name, name: 'kubelet', args: kubeletArgs(p, n, optional) });
@@ -98,6 +106,9 @@ function kubeletArgs(p: PlanInput, n: LabNode, optional: (verb: string, flags: [
     ['runc-root', join(dir, 'runc')],
     ['cgroup-parent', p.cgroupParent(n.name)],
     ['pod-logs-dir', join(dir, 'pod-logs')],
+    ['image-root', join(dir, 'images')],
+    ['pod-network-state-dir', join(dir, 'network')],
+    ...(p.registryMirror ? [['registry-endpoint', `docker.io=http://${p.registryMirror.listen}`] as [string, string]] : []),
   ]));
   return args;
 }

@@ -6,7 +6,7 @@
  */
 import { rm, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { removeCgroups, unmountUnder } from './cleanup.js';
+import { killCgroupProcesses, removeCgroups, unmountUnder } from './cleanup.js';
 import { deleteBridge, deleteNode, deletePodNamespaces, killNetnsProcesses, removeForwardRules } from './host-network.js';
 import { removeLabContext } from './kubeconfigs.js';
 import { podNetworkStateDir } from './pod-network.js';
@@ -47,6 +47,8 @@ export async function labDown(opts: LabDownOptions): Promise<void> {
   for (const n of t.nodes.filter((x) => made(x.name))) {
     const killed = await killNetnsProcesses(n);
     if (killed) opts.out(`[${n.name}] killed ${killed} leftover process${killed === 1 ? '' : 'es'}`);
+    const containers = await killCgroupProcesses(n.cgroupParent);
+    if (containers) opts.out(`[${n.name}] killed ${containers} container process${containers === 1 ? '' : 'es'}`);
     const pods = await deletePodNamespaces(`${podNetworkStateDir(nodeDirOf(dir, n.name))}/pods`);
     if (pods.length) opts.out(`[${n.name}] deleted ${pods.length} pod namespace${pods.length === 1 ? '' : 's'}`);
   }

@@ -7,10 +7,11 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { probe, waitUntilReady } from '@nanokube/launcher';
 import { loadKubeconfig, type InitResult } from '@nanokube/pki';
-import { planComponents, probeVerbs, type ComponentPlan } from './components.js';
+import { labRegistryPort, planComponents, probeVerbs, type ComponentPlan } from './components.js';
 import { labDown } from './down.js';
 import { checkHostFree, createBridge, createForwardRules, createNode } from './host-network.js';
 import { sh } from './internal/sh.js';
+import { offlineImages, preloadImages, repoOf } from './images.js';
 import { initLab, mergeLabContext, writeNodeKubeconfig } from './kubeconfigs.js';
 import { setUpPodNetworks } from './pod-network.js';
 import { isRunning, startDetached } from './processes.js';
@@ -27,7 +28,7 @@ export interface LabUpOptions {
   /** Renames namespaces, links and chains (tests); see {@link labTopology}. */
   prefix?: string;
   workers?: number;
-  /** The kubelet's `--runtime`; default `simulated` until the runc runtime lands. */
+  /** The kubelet's `--runtime`: `runc` (default: real containers) or `simulated`. */
   runtime?: string;
   /** Kubeconfig to merge the `nanokube-lab` context into; none when undefined. */
   kubeconfig?: string;
@@ -38,7 +39,7 @@ export interface LabUpOptions {
 /** labUp builds the lab and returns once every node is Ready. On failure it undoes what it made and rethrows. */
 export async function labUp(opts: LabUpOptions): Promise<LabState> {
   const dir = resolve(opts.dir);
-  await preflight();
+  await preflight(opts.runtime ?? 'runc');
   if (await readState(dir)) throw new Error(`a lab already exists in ${dir}; run \`nanokube lab down\` first`);
   const topology = labTopology({ ...(opts.prefix ? { prefix: opts.prefix } : {}), ...(opts.workers !== undefined ? { workers: opts.workers } : {}) });
   await checkHostFree(topology);
@@ -66,7 +67,12 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   }
 }
 
-async function preflight(): Promise<void> {
+async function preflight(runtime: string): Promise<void> {
+  if (runtime === 'runc') {
+    await sh(['runc', '--version']).catch(() => {
+      throw new Error('"runc" is missing: install Debian\'s runc (deploy/install-deps.sh), or use --runtime simulated');
+    });
+  }
   if (process.platform !== 'linux') throw new Error('the lab needs Linux network namespaces');
   if (process.getuid?.() !== 0) throw new Error('the lab needs root (it creates network namespaces and links)');
   for (const tool of [['ip', '-V'], ['nsenter', '--version'], ['iptables', '--version']]) {
@@ -101,13 +107,23 @@ async function startComponents(state: LabState, init: InitResult, opts: LabUpOpt
   for (const n of t.nodes) {
     kubeletConf.set(n.name, n.role === 'control-plane' ? init.kubeletConf : await writeNodeKubeconfig(init, n.name, nodeDirOf(state.dir, n.name)));
   }
+  const runtime = opts.runtime ?? 'runc';
+  const master = masterOf(t);
+  let registryMirror: { listen: string; root: string } | undefined;
+  if (runtime === 'runc') {
+    const files = await offlineImages(repoOf(state.nanokubeBin), opts.out);
+    registryMirror = { listen: `${master.ip}:${labRegistryPort}`, root: join(nodeDirOf(state.dir, master.name), 'registry') };
+    await preloadImages([registryMirror.root, ...t.nodes.map((n) => join(nodeDirOf(state.dir, n.name), 'images'))], files);
+    opts.out(`[images] ${files.length} offline image archives imported into every node; docker.io mirror on http://${registryMirror.listen}`);
+  }
   const plans = planComponents({
     nodes: t.nodes,
     nodeDir: (n) => nodeDirOf(state.dir, n),
     init,
     kubeletConf,
     verbs,
-    runtime: opts.runtime ?? 'simulated',
+    runtime,
+    ...(registryMirror ? { registryMirror } : {}),
     cgroupParent: (n) => t.nodes.find((x) => x.name === n)?.cgroupParent ?? `nanokube-lab-${n}`,
   });
   const timeoutMs = opts.readyTimeoutMs ?? 120_000;

@@ -8,7 +8,7 @@ import { labUp } from './up.js';
 const flags = {
   dir: { type: 'string', description: 'Lab folder: state, certificates, per-node state and logs', default: '/var/lib/nanokube/lab' },
   kubeconfig: { type: 'string', description: 'Kubeconfig to merge the nanokube-lab context into (up); "none" to skip', default: join(homedir(), '.kube', 'config') },
-  runtime: { type: 'string', description: "The kubelets' container runtime (up)", default: 'simulated' },
+  runtime: { type: 'string', description: "The kubelets' container runtime (up): runc or simulated", default: 'runc' },
   workers: { type: 'string', description: 'Number of workers, 0-9 (up)', default: '3' },
   prefix: { type: 'string', description: 'Prefix of namespace, link and chain names, for side-by-side test labs (up)' },
   timeout: { type: 'string', description: 'Seconds to wait for the nodes to be Ready (up)', default: '180' },
@@ -73,7 +73,7 @@ async function up(f: ReturnType<typeof parseFlags>, dir: string, out: (line: str
     dir,
     nanokubeBin: process.argv[1] as string,
     workers,
-    runtime: stringFlag(f, 'runtime') ?? 'simulated',
+    runtime: stringFlag(f, 'runtime') ?? 'runc',
     ...(prefix ? { prefix } : {}),
     ...(kubeconfig && kubeconfig !== 'none' ? { kubeconfig } : {}),
     readyTimeoutMs: (intFlag(f, 'timeout') ?? 180) * 1000,
