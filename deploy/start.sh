@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# `npm start`: install what is missing, build, then bring nanokube up. Until the 4-node lab lands this is
-# the loopback control plane (`nanokube up`): store, apiserver and scheduler as separate processes, state
-# and logs under .nanokube/up, admin kubeconfig at .nanokube/up/admin.conf. Ctrl-C stops it.
+# `npm start`: install what is missing (Debian packages as root, npm packages), build, build the offline
+# images, then bring up the 4-node lab: `nanokube lab up` (1 master + 3 workers out of network namespaces,
+# pods under runc). It returns once every node is Ready and merges a `nanokube-lab` context into
+# ~/.kube/config. `nanokube lab down` removes it all. Linux and root only, like every container host.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "$(id -u)" -ne 0 ]; then
+  echo "npm start builds a lab out of network namespaces and runs containers under runc: run it as root" >&2
+  exit 1
+fi
 bash deploy/install-deps.sh
-[ -d node_modules ] || npm install --no-audit --no-fund
+bash deploy/images/build.sh
+npm install --no-audit --no-fund
 npm run build
-exec node packages/cli/bin/nanokube.js up --dir .nanokube/up
+exec node packages/cli/bin/nanokube.js lab up
