@@ -1,3 +1,4 @@
+import { bootstrapSignerControllerDescriptor } from './controllers/bootstrap-signer/controller.js';
 import { cronJobControllerDescriptor } from './controllers/cronjob/controller.js';
 import { csrApprovingControllerDescriptor } from './controllers/csr/approver.js';
 import { csrSigningControllerDescriptor } from './controllers/csr/signer.js';
@@ -6,16 +7,19 @@ import { deploymentControllerDescriptor } from './controllers/deployment/control
 import { endpointsControllerDescriptor } from './controllers/endpoints/controller.js';
 import { endpointSliceControllerDescriptor } from './controllers/endpointslice/controller.js';
 import { garbageCollectorControllerDescriptor } from './controllers/garbage-collector/controller.js';
+import { horizontalPodAutoscalerControllerDescriptor } from './controllers/horizontal-pod-autoscaler/controller.js';
 import { jobControllerDescriptor } from './controllers/job/controller.js';
 import { namespaceControllerDescriptor } from './controllers/namespace/controller.js';
 import { nodeIpamControllerDescriptor } from './controllers/node-ipam/controller.js';
 import { nodeLifecycleControllerDescriptor } from './controllers/node-lifecycle/controller.js';
+import { persistentVolumeBinderControllerDescriptor } from './controllers/persistentvolume-binder/controller.js';
 import { podGCControllerDescriptor } from './controllers/podgc/controller.js';
 import { replicaSetControllerDescriptor } from './controllers/replicaset/controller.js';
 import { serviceLBControllerDescriptor } from './controllers/service-lb/controller.js';
 import { serviceAccountControllerDescriptor } from './controllers/serviceaccount/controller.js';
 import { rootCaCertPublisherDescriptor } from './controllers/serviceaccount/root-ca-publisher.js';
 import { statefulSetControllerDescriptor } from './controllers/statefulset/controller.js';
+import { tokenCleanerControllerDescriptor } from './controllers/token-cleaner/controller.js';
 import type { ControllerDescriptor } from './shared/index.js';
 
 /**
@@ -38,10 +42,14 @@ export function newControllerDescriptors(): ControllerDescriptor[] {
     statefulSetControllerDescriptor,
     jobControllerDescriptor,
     cronJobControllerDescriptor,
+    horizontalPodAutoscalerControllerDescriptor,
     podGCControllerDescriptor,
     csrApprovingControllerDescriptor,
     csrSigningControllerDescriptor,
     serviceLBControllerDescriptor,
+    persistentVolumeBinderControllerDescriptor,
+    bootstrapSignerControllerDescriptor,
+    tokenCleanerControllerDescriptor,
   ];
 }
 

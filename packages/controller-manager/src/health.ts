@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:https';
+import { renderMetrics, type MetricsRegistry } from '@nanokube/component-base';
 import { generateCA, issueCertificate } from '@nanokube/pki';
 
 /** A running health endpoint; close() stops it. */
@@ -8,11 +9,11 @@ export interface HealthServer {
 }
 
 /**
- * startHealthServer serves `/healthz`, `/livez` and `/readyz` over HTTPS with a freshly generated
+ * startHealthServer serves `/healthz`, `/livez`, `/readyz` (and `/metrics` when given a registry) over HTTPS with a freshly generated
  * self-signed certificate, as kube-controller-manager does on 10257 when given no serving certificate.
  * `healthy()` decides between `ok` (200) and a 500.
  */
-export async function startHealthServer(opts: { bindAddress: string; port: number; healthy: () => boolean }): Promise<HealthServer> {
+export async function startHealthServer(opts: { bindAddress: string; port: number; healthy: () => boolean; metrics?: MetricsRegistry }): Promise<HealthServer> {
   const ca = await generateCA(`${opts.bindAddress}-ca@${Math.floor(Date.now() / 1000)}`);
   const cert = await issueCertificate({
     ca,
@@ -26,6 +27,13 @@ export async function startHealthServer(opts: { bindAddress: string; port: numbe
       const ok = opts.healthy();
       res.writeHead(ok ? 200 : 500, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
       res.end(ok ? 'ok' : `[-]${path.slice(1)} failed`);
+      return;
+    }
+    if (path === '/metrics' && opts.metrics) {
+      renderMetrics(opts.metrics).then(
+        ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+        (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`${String(err)}\n`),
+      );
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });

@@ -20,7 +20,7 @@ import type { Logger } from '@nanokube/component-base';
 import { enabledDescriptors, newControllerDescriptors } from './descriptors.js';
 import { startHealthServer, type HealthServer } from './health.js';
 import type { LeaderElectionTiming } from './options.js';
-import type { Controller, ControllerContext, ControllerDescriptor, ControllerManagerOptions } from './shared/index.js';
+import { controllerManagerMetrics, type Controller, type ControllerContext, type ControllerDescriptor, type ControllerManagerOptions } from './shared/index.js';
 
 /** The Lease the controller-managers of a cluster compete for. */
 export const leaseName = 'kube-controller-manager';
@@ -107,7 +107,7 @@ export async function createControllerManager(deps: ControllerManagerDeps): Prom
     async run(signal) {
       setMaxListeners(0, signal);
       if (options.securePort > 0) {
-        health = await startHealthServer({ bindAddress: options.bindAddress, port: options.securePort, healthy: () => true });
+        health = await startHealthServer({ bindAddress: options.bindAddress, port: options.securePort, healthy: () => true, metrics: controllerManagerMetrics() });
         log.info({ port: health.port, bindAddress: options.bindAddress }, 'Serving healthz securely');
       }
       try {

@@ -25,9 +25,11 @@ import { NodeStatusManager } from './nodestatus/node-status-manager.js';
 import { Backoff } from './pod-workers/backoff.js';
 import { PodWorkers, type WorkResult } from './pod-workers/pod-workers.js';
 import { getPodRuntimeStatus, PodSyncer } from './pod-workers/sync-pod.js';
-import type { ImageService, RuntimeService } from './runtime/types.js';
+import { ProbeManager } from './probes/index.js';
+import type { ImageService, PodRuntimeStatus, RuntimeService } from './runtime/types.js';
 import { generatePodStatus, type WaitingReason } from './status/generate.js';
 import { podRef, StatusManager } from './status/status-manager.js';
+import { ApiPodSources, VolumeManager } from './volumes/index.js';
 
 /** Options of {@link createKubelet}. */
 export interface KubeletOptions {
@@ -46,6 +48,12 @@ export interface KubeletOptions {
   /** Port reported in status.daemonEndpoints (the kubelet server's port). */
   port?: number;
   podLogsDir?: string;
+  /**
+   * The kubelet's state folder (`/var/lib/kubelet`): pod volumes live in `<rootDir>/pods/<uid>/volumes`.
+   * Default `/var/lib/nanokube/kubelet`; with the simulated runtime and no rootDir, volumes are only
+   * resolved (references checked), not written.
+   */
+  rootDir?: string;
   clock?: Clock;
   /** How often every pod is re-synced without events (default 10 s). */
   resyncMs?: number;
@@ -74,6 +82,9 @@ interface PodWork {
 }
 
 const terminalPhases = new Set(['Succeeded', 'Failed']);
+
+/** The kubelet's state folder when none is given (the `--root-dir` default). */
+const defaultRootDir = '/var/lib/nanokube/kubelet';
 
 /** createKubelet builds a kubelet; nothing happens until run(). */
 export function createKubelet(opts: KubeletOptions): Kubelet {
@@ -126,6 +137,20 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     clock,
   });
   const reasons = new Map<string, Map<string, WaitingReason>>();
+  const simulated = version.runtimeName === 'simulated';
+  const sources = new ApiPodSources(opts.rest, now);
+  const volumes = new VolumeManager({
+    sources,
+    // Simulated nodes only resolve volumes; real runtimes need them on disk, under the default root if unset.
+    ...(opts.rootDir || !simulated ? { podsDir: `${opts.rootDir ?? defaultRootDir}/pods` } : {}),
+    nodeAllocatable: () => opts.capacity,
+    now,
+    canMount: typeof process.getuid === 'function' && process.getuid() === 0,
+    log,
+  });
+  // Set once the pod workers exist: a probe verdict change re-syncs its pod.
+  let pokePod: (uid: string) => void = () => {};
+  const probes = new ProbeManager({ runtime: opts.runtime, recorder, clock, log, simulated, onChange: (uid) => pokePod(uid) });
   const syncer = new PodSyncer({
     runtime: opts.runtime,
     images: opts.images,
@@ -135,21 +160,36 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     podLogsDir: opts.podLogsDir ?? '/var/log/pods',
     backoff: new Backoff(now),
     reasons,
+    sources,
+    volumes,
+    nodeIp: opts.nodeIp,
+    nodeAllocatable: () => opts.capacity,
+    probeFailed: (_uid, id) => probes.failed(id),
+    simulatedHooks: simulated,
   });
   const statusManager = new StatusManager({ pods: podsClient, log, now });
 
-  const computeStatus = async (pod: Pod, podIsTerminal: boolean) =>
+  const computeStatus = async (pod: Pod, podIsTerminal: boolean, runtime?: PodRuntimeStatus) =>
     generatePodStatus({
       pod,
-      runtime: await getPodRuntimeStatus(opts.runtime, pod.metadata?.uid ?? ''),
+      runtime: runtime ?? (await getPodRuntimeStatus(opts.runtime, pod.metadata?.uid ?? '')),
       runtimeName: version.runtimeName,
       nodeIp: opts.nodeIp,
       reasons: reasons.get(pod.metadata?.uid ?? '') ?? new Map(),
-      ready: () => undefined,
-      started: () => undefined,
+      ready: (name, id) => probes.ready(pod, name, id),
+      started: (name, id) => probes.started(pod, name, id),
       podIsTerminal,
       now: now(),
     });
+
+  /** updateProbes hands the probe manager the pod's running containers (of its newest sandbox). */
+  const updateProbes = (pod: Pod, rs: PodRuntimeStatus): void => {
+    const sandbox = rs.sandboxes[0];
+    const running = rs.containers
+      .filter((c) => c.state === 'running' && c.podSandboxId === sandbox?.id)
+      .map((c) => ({ name: c.name, id: c.id, startedAt: c.startedAt }));
+    probes.update(pod, running, pod.spec?.hostNetwork ? opts.nodeIp : (sandbox?.ip ?? ''));
+  };
 
   const gracePeriod = (pod: Pod): number =>
     pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
@@ -158,6 +198,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
   const syncPodWork = async (uid: string, work: PodWork): Promise<WorkResult> => {
     const { pod } = work;
     if (work.deleted) {
+      probes.removePod(uid);
       await syncer.killPod(pod, 0);
       await syncer.removePod(uid);
       statusManager.forget(uid);
@@ -165,6 +206,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       return { forget: true };
     }
     if (pod.metadata?.deletionTimestamp) {
+      probes.removePod(uid);
       await syncer.killPod(pod, gracePeriod(pod));
       await statusManager.setPodStatus(pod, await computeStatus(pod, true));
       await statusManager.deletePod(pod);
@@ -173,8 +215,11 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     const written = statusManager.lastStatus(uid) ?? pod.status;
     let result: WorkResult = {};
     if (!terminalPhases.has(written?.phase ?? '')) result = await syncer.syncPod(pod);
-    let status = await computeStatus(pod, false);
+    const rs = await getPodRuntimeStatus(opts.runtime, uid);
+    updateProbes(pod, rs);
+    let status = await computeStatus(pod, false, rs);
     if (terminalPhases.has(status.phase ?? '')) {
+      probes.removePod(uid);
       // The pod is done: stop what is left (the sandbox, and with it the pod's IP).
       await syncer.killPod(pod, gracePeriod(pod));
       status = await computeStatus(pod, true);
@@ -185,6 +230,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
   };
 
   const workers = new PodWorkers<PodWork>({ sync: syncPodWork, log, clock, resyncMs: opts.resyncMs ?? 10_000 });
+  pokePod = (uid) => workers.poke(uid);
   let podCIDR = '';
   let registered = false;
 
@@ -227,6 +273,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       log.info({ pods: podInformer.store.list().length }, 'Kubelet started');
       await Promise.all(loops);
       unsubscribe();
+      probes.stop();
       workers.stop();
       await workers.idle();
     },

@@ -6,8 +6,9 @@
 import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { configFromKubeconfig, RestClient } from '@nanokube/client';
+import { configFromKubeconfig, RestClient, type ClientConfig } from '@nanokube/client';
 import { createLogger, formatHelp, intFlag, parseFlags, shutdownSignal, stringFlag, UsageError, type FlagSpecs, type Verb } from '@nanokube/component-base';
 import { parseLabels, parseTaints } from './internal/flags.js';
 import { systemInfo } from './internal/system-info.js';
@@ -47,6 +48,7 @@ const flags: FlagSpecs = {
   'node-name-prefix': { type: 'string', description: 'Name prefix of the nodes of --simulated-node-count', default: 'sim-' },
   address: { type: 'string', description: 'Address the kubelet server listens on', default: '0.0.0.0' },
   port: { type: 'string', description: 'HTTPS port of the kubelet server (0 disables it)', default: '10250' },
+  'client-ca-file': { type: 'string', description: 'CA bundle (PEM) that signs the client certificates the kubelet server accepts (default: the CA of --kubeconfig)' },
   'pod-logs-dir': { type: 'string', description: 'Folder of pod logs', default: '/var/log/pods' },
 };
 
@@ -69,6 +71,14 @@ export function parseDuration(s: string, flag: string): number {
   }
   if (consumed !== s.length || s === '') throw new UsageError(`flag --${flag} must be a duration such as 2s or 500ms, got "${s}"`);
   return total;
+}
+
+/** clientCaPem reads --client-ca-file, else the CA the kubeconfig trusts for the apiserver. */
+async function clientCaPem(f: ReturnType<typeof parseFlags>, config: ClientConfig): Promise<string> {
+  const file = stringFlag(f, 'client-ca-file');
+  if (file) return readFile(file, 'utf8');
+  if (config.caPem) return config.caPem;
+  throw new UsageError('flag --client-ca-file is required when the kubeconfig names no certificate authority');
 }
 
 function boolFlag(value: string | undefined, name: string): boolean {
@@ -110,11 +120,13 @@ async function run(argv: string[]): Promise<number> {
   const signal = shutdownSignal();
   // Every node agent's loops listen on the one shutdown signal.
   setMaxListeners(0, signal);
-  const rest = new RestClient(await configFromKubeconfig(kubeconfig, { userAgent: `kubelet/${kubeletVersion} (linux/amd64) nanokube` }));
+  const config = await configFromKubeconfig(kubeconfig, { userAgent: `kubelet/${kubeletVersion} (linux/amd64) nanokube` });
+  const caPem = port > 0 || perNodeServersWanted(count, f) ? await clientCaPem(f, config) : '';
+  const rest = new RestClient(config);
   const images = new SimulatedImageService();
   // Several simulated nodes each serve on their own loopback node IP at a free port (reported in
   // status.daemonEndpoints), so the apiserver can scrape /stats/summary per node; `--port 0` turns it off.
-  const perNodeServers = count > 1 && intFlag(f, 'port') !== 0;
+  const perNodeServers = perNodeServersWanted(count, f);
   const ports = perNodeServers ? await Promise.all(names.map((_, i) => freePortOn(formatIp(firstIp + i)))) : [];
   const kubelets: Kubelet[] = names.map((nodeName, i) =>
     createKubelet({
@@ -136,11 +148,11 @@ async function run(argv: string[]): Promise<number> {
   const servers: Server[] = [];
   const only = kubelets[0];
   if (port > 0 && only) {
-    servers.push(await startKubeletServer({ kubelet: only, host: stringFlag(f, 'address') ?? '0.0.0.0', port, nodeIp: formatIp(firstIp), log }));
+    servers.push(await startKubeletServer({ kubelet: only, host: stringFlag(f, 'address') ?? '0.0.0.0', port, nodeIp: formatIp(firstIp), clientCaPem: caPem, log }));
   }
   for (const [i, kubelet] of kubelets.entries()) {
     const p = ports[i];
-    if (p !== undefined) servers.push(await startKubeletServer({ kubelet, host: formatIp(firstIp + i), port: p, nodeIp: formatIp(firstIp + i), log }));
+    if (p !== undefined) servers.push(await startKubeletServer({ kubelet, host: formatIp(firstIp + i), port: p, nodeIp: formatIp(firstIp + i), clientCaPem: caPem, log }));
   }
   try {
     await Promise.all(kubelets.map((k) => k.run(signal)));
@@ -149,6 +161,10 @@ async function run(argv: string[]): Promise<number> {
     await rest.close();
   }
   return 0;
+}
+
+function perNodeServersWanted(count: number, f: ReturnType<typeof parseFlags>): boolean {
+  return count > 1 && intFlag(f, 'port') !== 0;
 }
 
 /** freePortOn asks the kernel for a free TCP port on host. */
@@ -202,11 +218,14 @@ async function runRunc(f: ReturnType<typeof parseFlags>, kubeconfig: string): Pr
   await network.garbageCollect(live).catch((err: unknown) => log.warn({ err }, 'Could not garbage-collect the pod network'));
   const nodeIp = stringFlag(f, 'node-ip') ?? '127.0.0.1';
   const port = intFlag(f, 'port') ?? 10250;
-  const rest = new RestClient(await configFromKubeconfig(kubeconfig, { userAgent: `kubelet/${kubeletVersion} (linux/amd64) nanokube` }));
+  const config = await configFromKubeconfig(kubeconfig, { userAgent: `kubelet/${kubeletVersion} (linux/amd64) nanokube` });
+  const caPem = port > 0 ? await clientCaPem(f, config) : '';
+  const rest = new RestClient(config);
   const kubelet = createKubelet({
     rest,
     nodeName,
     nodeIp,
+    rootDir,
     runtime,
     images,
     log,
@@ -223,7 +242,7 @@ async function runRunc(f: ReturnType<typeof parseFlags>, kubeconfig: string): Pr
     port: port || 10250,
     podLogsDir: stringFlag(f, 'pod-logs-dir') ?? '/var/log/pods',
   });
-  const server = port > 0 ? await startKubeletServer({ kubelet, host: stringFlag(f, 'address') ?? '0.0.0.0', port, nodeIp, log }) : undefined;
+  const server = port > 0 ? await startKubeletServer({ kubelet, host: stringFlag(f, 'address') ?? '0.0.0.0', port, nodeIp, clientCaPem: caPem, log }) : undefined;
   try {
     await kubelet.run(signal);
   } finally {

@@ -12,7 +12,7 @@ const init = {
   proxyConf: '/lab/master/kubernetes/proxy.conf',
 } as InitResult;
 
-function plan(verbs: VerbFlags) {
+function plan(verbs: VerbFlags, extra: { dnsConf?: string; nodeMonitorGracePeriod?: string } = {}) {
   const t = labTopology({ workers: 1 });
   return planComponents({
     nodes: t.nodes,
@@ -22,6 +22,7 @@ function plan(verbs: VerbFlags) {
     verbs,
     runtime: 'simulated',
     cgroupParent: (n) => `nanokube-lab-${n}`,
+    ...extra,
   });
 }
 
@@ -56,5 +57,20 @@ describe('planComponents', () => {
     expect(plans.find((p) => p.node === 'worker01' && p.name === 'proxy')?.args).toEqual([
       'proxy', '--kubeconfig', init.proxyConf, '--hostname-override', 'worker01',
     ]);
+  });
+
+  it('runs the cluster DNS on the master on its lab address, without upstreams, when the build has the verb', () => {
+    const withDns = plan(new Map([['kubelet', new Set()], ['dns', new Set()]]), { dnsConf: '/lab/master/kubernetes/dns.conf' });
+    expect(withDns.filter((p) => p.name === 'dns')).toEqual([{
+      node: 'master',
+      name: 'dns',
+      args: ['dns', '--kubeconfig', '/lab/master/kubernetes/dns.conf', '--listen', '192.168.56.10:53', '--resolv-conf', '/dev/null'],
+    }]);
+    expect(plan(new Map([['kubelet', new Set()]]), { dnsConf: '/x' }).some((p) => p.name === 'dns')).toBe(false);
+  });
+
+  it('passes a node monitor grace period to the controller-manager that takes one', () => {
+    const plans = plan(new Map([['controller-manager', new Set(['node-monitor-grace-period'])], ['kubelet', new Set()]]), { nodeMonitorGracePeriod: '20s' });
+    expect(plans.find((p) => p.name === 'controller-manager')?.args.slice(-2)).toEqual(['--node-monitor-grace-period', '20s']);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * What runs on each lab node, as `nanokube` command lines: the master runs the store (loopback only),
  * the apiserver (on the lab network), the controller-manager and scheduler; every node runs a kubelet
- * and, when this build has it, a proxy. Optional flags are passed only when the verb's `--help` lists
- * them, so the lab works with whichever components this build has.
+ * and, when this build has it, a proxy; the cluster DNS (`nanokube dns`) runs on the master as well.
+ * Optional flags are passed only when the verb's `--help` lists them, so the lab works with whichever
+ * components this build has.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -33,7 +34,14 @@ export interface PlanInput {
   cgroupParent: (node: string) => string;
   /** The docker.io mirror every kubelet pulls from (`http://<master>:5000`), served by the master; none when undefined. */
   registryMirror?: { listen: string; root: string };
+  /** The kubeconfig `nanokube dns` watches with; no cluster DNS when undefined (or without the verb). */
+  dnsConf?: string;
+  /** The controller-manager's `--node-monitor-grace-period` (e.g. `20s`); its default when undefined. */
+  nodeMonitorGracePeriod?: string;
 }
+
+/** The port `nanokube dns` listens on, UDP and TCP, on the master's lab address. */
+export const labDnsPort = 53;
 
 /** The port of the lab's registry mirror on the master. */
 export const labRegistryPort = 5000;
@@ -78,10 +86,19 @@ export function planComponents(p: PlanInput): ComponentPlan[] {
           ['cluster-signing-key-file', join(pki, 'ca.key')],
           ['service-account-private-key-file', join(pki, 'sa.key')],
           ['root-ca-file', join(pki, 'ca.crt')],
+          ...(p.nodeMonitorGracePeriod ? [['node-monitor-grace-period', p.nodeMonitorGracePeriod] as [string, string]] : []),
         ])],
       });
     }
     if (p.verbs.has('scheduler')) plans.push({ node: master.name, name: 'scheduler', args: ['scheduler', '--kubeconfig', p.init.schedulerConf] });
+    if (p.dnsConf && p.verbs.has('dns')) {
+      // No upstreams: the lab's nodes have no default route, so names outside the cluster fail at once (SERVFAIL).
+      plans.push({
+        node: master.name,
+        name: 'dns',
+        args: ['dns', '--kubeconfig', p.dnsConf, '--listen', `${master.ip}:${labDnsPort}`, '--resolv-conf', '/dev/null'],
+      });
+    }
     if (p.registryMirror) {
       plans.push({ node: master.name, name: 'registry', args: ['image', 'serve', '--root', p.registryMirror.root, '--listen', p.registryMirror.listen] });
     }

@@ -29,22 +29,43 @@ export function initLab(opts: { masterDir: string; masterIP: string; out: (line:
 }
 
 /** writeNodeKubeconfig issues a node client certificate and writes `<nodeDir>/kubelet.conf`. */
-export async function writeNodeKubeconfig(init: InitResult, node: string, nodeDir: string): Promise<string> {
+export function writeNodeKubeconfig(init: InitResult, node: string, nodeDir: string): Promise<string> {
+  return writeClientKubeconfig(init, { cn: `system:node:${node}`, orgs: ['system:nodes'], path: join(nodeDir, 'kubelet.conf') });
+}
+
+/** The identity of the lab's cluster DNS: the `kube-system/coredns` ServiceAccount, as kubeadm's CoreDNS runs as. */
+export const labDnsUser = { namespace: 'kube-system', serviceAccount: 'coredns' } as const;
+
+/**
+ * writeDnsKubeconfig writes `<masterDir>/kubernetes/dns.conf` for `nanokube dns`: a client certificate
+ * naming the `kube-system/coredns` ServiceAccount (the x509 authenticator turns CN and O into exactly the
+ * user a token of that account would give), so the `system:coredns` binding the lab applies covers it.
+ */
+export function writeDnsKubeconfig(init: InitResult): Promise<string> {
+  const { namespace, serviceAccount } = labDnsUser;
+  return writeClientKubeconfig(init, {
+    cn: `system:serviceaccount:${namespace}:${serviceAccount}`,
+    orgs: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`],
+    path: join(init.dir, 'dns.conf'),
+  });
+}
+
+/** writeClientKubeconfig issues a client certificate signed by the cluster CA and writes a kubeconfig with it. */
+export async function writeClientKubeconfig(init: InitResult, who: { cn: string; orgs: string[]; path: string }): Promise<string> {
   const ca = {
     certPem: await readFile(init.caCertPath, 'utf8'),
     keyPem: await readFile(join(init.pkiDir, 'ca.key'), 'utf8'),
   };
-  const pair = await issueCertificate({ ca, cn: `system:node:${node}`, orgs: ['system:nodes'], usages: 'client' });
-  const path = join(nodeDir, 'kubelet.conf');
-  await writeKubeconfig(path, buildKubeconfig({
+  const pair = await issueCertificate({ ca, cn: who.cn, orgs: who.orgs, usages: 'client' });
+  await writeKubeconfig(who.path, buildKubeconfig({
     clusterName: init.clusterName,
     server: init.server,
     caPem: ca.certPem,
-    userName: `system:node:${node}`,
+    userName: who.cn,
     clientCertPem: pair.certPem,
     clientKeyPem: pair.keyPem,
   }));
-  return path;
+  return who.path;
 }
 
 /** mergeLabContext adds the `nanokube-lab` cluster, user and context to a kubeconfig and makes it current. */

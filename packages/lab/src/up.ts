@@ -5,14 +5,16 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { kubeDnsClusterIP } from '@nanokube/dns';
 import { probe, waitUntilReady } from '@nanokube/launcher';
 import { loadKubeconfig, type InitResult } from '@nanokube/pki';
-import { labRegistryPort, planComponents, probeVerbs, type ComponentPlan } from './components.js';
+import { applyLabDns } from './dns.js';
+import { labDnsPort, labRegistryPort, planComponents, probeVerbs, type ComponentPlan } from './components.js';
 import { labDown } from './down.js';
 import { checkHostFree, createBridge, createForwardRules, createNode } from './host-network.js';
 import { sh } from './internal/sh.js';
 import { offlineImages, preloadImages, repoOf } from './images.js';
-import { initLab, mergeLabContext, writeNodeKubeconfig } from './kubeconfigs.js';
+import { initLab, mergeLabContext, writeDnsKubeconfig, writeNodeKubeconfig } from './kubeconfigs.js';
 import { setUpPodNetworks } from './pod-network.js';
 import { isRunning, startDetached } from './processes.js';
 import { readState, writeState, type ComponentRecord, type LabState } from './state.js';
@@ -34,6 +36,8 @@ export interface LabUpOptions {
   kubeconfig?: string;
   out: (line: string) => void;
   readyTimeoutMs?: number;
+  /** The controller-manager's `--node-monitor-grace-period` (e.g. `20s`); upstream's 40s when undefined. */
+  nodeMonitorGracePeriod?: string;
 }
 
 /** labUp builds the lab and returns once every node is Ready. On failure it undoes what it made and rethrows. */
@@ -101,7 +105,7 @@ async function buildNetwork(state: LabState, out: (line: string) => void): Promi
 
 async function startComponents(state: LabState, init: InitResult, opts: LabUpOptions): Promise<void> {
   const t = state.topology;
-  const verbs = await probeVerbs(state.nanokubeBin, ['controller-manager', 'scheduler', 'kubelet', 'proxy']);
+  const verbs = await probeVerbs(state.nanokubeBin, ['controller-manager', 'scheduler', 'kubelet', 'proxy', 'dns']);
   if (!verbs.has('kubelet')) throw new Error('this nanokube build has no kubelet verb');
   const kubeletConf = new Map<string, string>();
   for (const n of t.nodes) {
@@ -125,13 +129,21 @@ async function startComponents(state: LabState, init: InitResult, opts: LabUpOpt
     runtime,
     ...(registryMirror ? { registryMirror } : {}),
     cgroupParent: (n) => t.nodes.find((x) => x.name === n)?.cgroupParent ?? `nanokube-lab-${n}`,
+    ...(verbs.has('dns') ? { dnsConf: await writeDnsKubeconfig(init) } : {}),
+    ...(opts.nodeMonitorGracePeriod ? { nodeMonitorGracePeriod: opts.nodeMonitorGracePeriod } : {}),
   });
   const timeoutMs = opts.readyTimeoutMs ?? 120_000;
   for (const plan of plans) {
     const rec = await startPlanned(state, plan);
     opts.out(`[${plan.node}] ${plan.name} started (pid ${rec.pid}, log ${rec.logFile})`);
     if (plan.name === 'store') await waitForUrlInNetns(netnsOf(t, plan.node), `${labStoreUrl}/v3/maintenance/status`, 30_000);
-    if (plan.name === 'apiserver') await waitForApiserver(init, rec, timeoutMs);
+    if (plan.name === 'apiserver') {
+      await waitForApiserver(init, rec, timeoutMs);
+      if (plans.some((p) => p.name === 'dns')) {
+        await applyLabDns(await loadKubeconfig(init.adminConf), master);
+        opts.out(`[dns] kube-system/kube-dns Service ${kubeDnsClusterIP} with an EndpointSlice to ${master.ip}:${labDnsPort}`);
+      }
+    }
   }
   const admin = await loadKubeconfig(init.adminConf);
   const nodes = await waitForNodes(admin, {

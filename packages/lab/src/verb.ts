@@ -12,6 +12,7 @@ const flags = {
   workers: { type: 'string', description: 'Number of workers, 0-9 (up)', default: '3' },
   prefix: { type: 'string', description: 'Prefix of namespace, link and chain names, for side-by-side test labs (up)' },
   timeout: { type: 'string', description: 'Seconds to wait for the nodes to be Ready (up)', default: '180' },
+  'node-monitor-grace-period': { type: 'string', description: 'How long a node may miss heartbeats before it is NotReady, e.g. 20s (up; default 40s)' },
   'keep-files': { type: 'boolean', description: 'Keep the lab folder (logs, certificates) (down)' },
 } as const;
 
@@ -69,6 +70,8 @@ async function up(f: ReturnType<typeof parseFlags>, dir: string, out: (line: str
   if (workers < 0 || workers > 9) throw new UsageError('--workers must be between 0 and 9');
   const kubeconfig = stringFlag(f, 'kubeconfig');
   const prefix = stringFlag(f, 'prefix');
+  const grace = stringFlag(f, 'node-monitor-grace-period');
+  if (grace && !/^\d+(ms|s|m)$/.test(grace)) throw new UsageError(`--node-monitor-grace-period must be a duration like 20s, got "${grace}"`);
   const state = await labUp({
     dir,
     nanokubeBin: process.argv[1] as string,
@@ -77,6 +80,7 @@ async function up(f: ReturnType<typeof parseFlags>, dir: string, out: (line: str
     ...(prefix ? { prefix } : {}),
     ...(kubeconfig && kubeconfig !== 'none' ? { kubeconfig } : {}),
     readyTimeoutMs: (intFlag(f, 'timeout') ?? 180) * 1000,
+    ...(grace ? { nodeMonitorGracePeriod: grace } : {}),
     out,
   });
   const master = state.topology.nodes.find((n) => n.role === 'control-plane');

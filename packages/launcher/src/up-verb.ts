@@ -7,6 +7,8 @@ const flags = {
   'secure-port': { type: 'string', description: "The apiserver's HTTPS port on 127.0.0.1", default: '6443' },
   'store-port': { type: 'string', description: "The store's port on 127.0.0.1", default: '2379' },
   'simulated-nodes': { type: 'string', description: 'Simulated nodes (sim-0...) to start in one simulated-kubelet process', default: '0' },
+  'controller-manager': { type: 'string', description: 'Start a controller-manager (false: tests run their own)', default: 'true' },
+  'controller-manager-flags': { type: 'string', description: 'Extra controller-manager flags, space-separated (e.g. "--node-monitor-grace-period=8s")', default: '' },
   ...bootstrapTokenFlags,
 } as const;
 
@@ -33,6 +35,8 @@ export const upVerb: Verb = {
       signal,
       simulatedNodes,
       bootstrapToken,
+      controllerManager: stringFlag(f, 'controller-manager') !== 'false',
+      controllerManagerArgs: (stringFlag(f, 'controller-manager-flags') ?? '').split(/\s+/).filter(Boolean),
     });
     out(`nanokube control plane is ready at ${cp.server}`);
     out(`  export KUBECONFIG=${cp.adminConf}`);

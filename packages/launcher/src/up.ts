@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Logger } from '@nanokube/component-base';
-import { initControlPlaneFiles } from '@nanokube/pki';
+import { initControlPlaneFiles, parseKubeconfig } from '@nanokube/pki';
 import { uploadBootstrapToken, type BootstrapTokenRequest } from './bootstrap-token.js';
 import { Supervisor, type RunningComponent } from './supervisor.js';
 import { probe, waitUntilReady, type ProbeTLS } from './wait.js';
@@ -24,6 +24,10 @@ export interface UpOptions {
   simulatedNodes?: number;
   /** The bootstrap token to store once the apiserver is ready (default: a generated one, 24 h). */
   bootstrapToken?: BootstrapTokenRequest;
+  /** Extra flags appended to the controller-manager's command line (tests: a short grace period...). */
+  controllerManagerArgs?: string[];
+  /** Whether to start a controller-manager (default true; tests that run their own pass false). */
+  controllerManager?: boolean;
 }
 
 /** A running loopback control plane. */
@@ -92,12 +96,31 @@ export async function startControlPlane(opts: UpOptions): Promise<ControlPlane> 
     });
     out(`[apiserver] ready at ${init.server}`);
 
-    // kubeadm init's bootstrap-token phase: a token for workers and the signed cluster-info they discover.
+    // kubeadm init's bootstrap-token phase: a token for workers and the signed cluster-info they discover,
+    // once the apiserver has made kube-public (cluster-info's namespace).
+    const admin = await credentialOf(init.adminConf, tls.ca);
+    await waitUntilReady('namespace kube-public', async () => (await probe(`${init.server}/api/v1/namespaces/kube-public`, { tls: admin })) === 200, {
+      timeoutMs,
+      failed: exitedEarly(apiserver),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     joinCommand = await uploadBootstrapToken(
       { adminConf: init.adminConf, caCertPath: init.caCertPath, server: init.server },
       opts.bootstrapToken ?? { ttlMs: 24 * 3600_000 },
     );
     out('[bootstrap-token] created a bootstrap token and the signed cluster-info ConfigMap');
+
+    // /readyz answers before the apiserver's RBAC bootstrap policy is in force; a scheduler that meets a
+    // 403 on its lease gives up. Wait until each component's credential may read its own lease.
+    for (const [conf, lease] of [[init.schedulerConf, 'kube-scheduler'], [init.controllerManagerConf, 'kube-controller-manager']] as const) {
+      const creds = await credentialOf(conf, tls.ca);
+      const url = `${init.server}/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${lease}`;
+      await waitUntilReady(`RBAC bootstrap policy for ${lease}`, async () => [200, 404].includes(await probe(url, { tls: creds })), {
+        timeoutMs,
+        failed: exitedEarly(apiserver),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+    }
 
     // Controllers and the scheduler talk to the apiserver only, each with its own credential as kubeadm
     // sets them up; their health ports are off so several loopback clusters can run side by side.
@@ -107,22 +130,25 @@ export async function startControlPlane(opts: UpOptions): Promise<ControlPlane> 
     });
     components.push(scheduler);
     out('[scheduler] started');
-    const controllerManager = supervisor.start({
-      name: 'controller-manager',
-      args: [
-        'controller-manager',
-        '--kubeconfig', init.controllerManagerConf,
-        '--root-ca-file', init.caCertPath,
-        '--cluster-signing-cert-file', join(init.pkiDir, 'ca.crt'),
-        '--cluster-signing-key-file', join(init.pkiDir, 'ca.key'),
-        '--service-account-private-key-file', join(init.pkiDir, 'sa.key'),
-        // As kubeadm's manifest: the defaults plus the token signer and cleaner, off by default upstream.
-        '--controllers', '*,bootstrapsigner,tokencleaner',
-        '--secure-port', '0',
-      ],
-    });
-    components.push(controllerManager);
-    out('[controller-manager] started');
+    if (opts.controllerManager !== false) {
+      const controllerManager = supervisor.start({
+        name: 'controller-manager',
+        args: [
+          'controller-manager',
+          '--kubeconfig', init.controllerManagerConf,
+          '--root-ca-file', init.caCertPath,
+          '--cluster-signing-cert-file', join(init.pkiDir, 'ca.crt'),
+          '--cluster-signing-key-file', join(init.pkiDir, 'ca.key'),
+          '--service-account-private-key-file', join(init.pkiDir, 'sa.key'),
+          // As kubeadm's manifest: the defaults plus the token signer and cleaner, off by default upstream.
+          '--controllers', '*,bootstrapsigner,tokencleaner',
+          '--secure-port', '0',
+          ...(opts.controllerManagerArgs ?? []),
+        ],
+      });
+      components.push(controllerManager);
+      out('[controller-manager] started');
+    }
 
     const simulated = opts.simulatedNodes ?? 0;
     if (simulated > 0) {
@@ -164,4 +190,13 @@ function freePortOn(host: string): Promise<number> {
       srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port'))));
     });
   });
+}
+
+/** credentialOf reads the embedded client certificate of a kubeconfig `init` wrote, for probing as that user. */
+async function credentialOf(kubeconfig: string, ca: string): Promise<ProbeTLS> {
+  const user = parseKubeconfig(await readFile(kubeconfig, 'utf8'), kubeconfig).users[0]?.user;
+  const decode = (b64: string | undefined): string | undefined => (b64 ? Buffer.from(b64, 'base64').toString('utf8') : undefined);
+  const cert = decode(user?.['client-certificate-data']);
+  const key = decode(user?.['client-key-data']);
+  return { ca, ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '@nanokube/component-base';
+
 /**
  * PkiError is the one error class of the pki package. Callers branch on `code`, never on message text.
  *
@@ -16,25 +18,10 @@ export type PkiErrorCode =
   | 'MK_ERR_PKI_INVALID_CSR'
   | 'MK_ERR_PKI_INVALID_KUBECONFIG';
 
-const pkiErrorBrand = Symbol.for('nanokube.error.PkiError');
-
 /** PkiError reports a certificate, key or kubeconfig problem with a stable {@link PkiErrorCode}. */
-export class PkiError extends Error {
+export class PkiError extends CodedError<PkiErrorCode> {
+  static override readonly brand: symbol = Symbol.for('nanokube.error.PkiError');
   override readonly name = 'PkiError';
-  readonly [pkiErrorBrand] = true;
-
-  constructor(
-    readonly code: PkiErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-
-  /** Matches by brand so `instanceof` survives duplicated installs of the package. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && pkiErrorBrand in value;
-  }
 }
 
 /** isPkiError reports whether err is a {@link PkiError}, optionally with the given code. */

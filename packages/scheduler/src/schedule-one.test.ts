@@ -1,9 +1,11 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it } from 'vitest';
 import { newConflict } from '@nanokube/api';
+import { createMetricsRegistry, renderMetrics } from '@nanokube/component-base';
 import { controlPlaneTaint, fakeListers, makeNode, makePod, makeReplicaSet, newCache, silentLog } from './__tests__/fixtures.js';
 import type { Handle } from './framework/interfaces.js';
 import { podKey } from './framework/pod-info.js';
+import { SchedulerMetrics } from './internal/metrics.js';
 import { Framework } from './framework/runtime.js';
 import { buildProfile } from './plugins/registry.js';
 import { SchedulingQueue } from './queue/scheduling-queue.js';
@@ -117,5 +119,22 @@ describe('scheduleOne', () => {
     expect(c.events.map((e) => e.reason)).toEqual(['Preempted', 'FailedScheduling']);
     await new Promise((r) => setImmediate(r));
     expect((c.patches[0]?.patch as { status: { nominatedNodeName: string } }).status.nominatedNodeName).toBe('worker01');
+  });
+});
+
+describe('scheduleOne metrics', () => {
+  it('counts attempts by result in scheduler_schedule_attempts_total', async () => {
+    const registry = createMetricsRegistry({ defaultMetrics: false });
+    const c = lab();
+    c.deps.metrics = new SchedulerMetrics(registry);
+    c.submit(makePod('big', { cpu: '3' }));
+    c.submit(makePod('small', { cpu: '1' }));
+    await scheduleOne(c.deps);
+    await scheduleOne(c.deps);
+    await c.settle();
+    const { body } = await renderMetrics(registry);
+    expect(body).toMatch(/^scheduler_schedule_attempts_total{result="unschedulable",profile="default-scheduler"} 1$/m);
+    expect(body).toMatch(/^scheduler_schedule_attempts_total{result="scheduled",profile="default-scheduler"} 1$/m);
+    expect(body).toMatch(/^scheduler_scheduling_attempt_duration_seconds_count{result="scheduled",profile="default-scheduler"} 1$/m);
   });
 });

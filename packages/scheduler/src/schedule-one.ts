@@ -41,6 +41,8 @@ export interface ScheduleOneDeps {
   log: Logger;
   /** Bindings in flight; scheduleOne adds each and removes it when it settles. */
   bindings?: Set<Promise<void>>;
+  /** Records each attempt's result and duration (`scheduler_schedule_attempts_total`...). */
+  metrics?: { attempt(result: 'scheduled' | 'unschedulable' | 'error', seconds: number): void };
 }
 
 function podRef(pod: Pod): { apiVersion: string; kind: string; metadata: Pod['metadata'] } {
@@ -58,6 +60,8 @@ export async function scheduleOne(deps: ScheduleOneDeps): Promise<boolean> {
     return true;
   }
   const cycle = deps.queue.schedulingCycle();
+  const started = performance.now();
+  const observe = (result: 'scheduled' | 'unschedulable' | 'error'): void => deps.metrics?.attempt(result, (performance.now() - started) / 1000);
   const state = new CycleState();
   state.write(podInfoStateKey, newPodInfo(pod));
   const fwk = deps.framework;
@@ -66,6 +70,7 @@ export async function scheduleOne(deps: ScheduleOneDeps): Promise<boolean> {
     host = deps.algorithm.schedulePod(fwk, state, pod, deps.cache).suggestedHost;
   } catch (err) {
     if (!(err instanceof FitError)) {
+      observe('error');
       handleFailure(deps, qp, cycle, { reason: 'SchedulerError', message: (err as Error).message, backoffOnly: true }, log);
       return true;
     }
@@ -76,6 +81,7 @@ export async function scheduleOne(deps: ScheduleOneDeps): Promise<boolean> {
       evictVictims(deps, pod, pf.nominatedNodeName, pf.victims ?? [], log);
     } else if (pf && pf.status.message()) err.diagnosis.postFilterMsg = pf.status.message();
     qp.unschedulablePlugins = err.diagnosis.unschedulablePlugins;
+    observe('unschedulable');
     handleFailure(deps, qp, cycle, { reason: 'Unschedulable', message: err.describe(), backoffOnly: false, nominatedNodeName }, log);
     return true;
   }
@@ -85,10 +91,11 @@ export async function scheduleOne(deps: ScheduleOneDeps): Promise<boolean> {
   if (reserved) {
     fwk.runReservePluginsUnreserve(state, assumed, host);
     deps.cache.forgetPod(assumed);
+    observe('error');
     handleFailure(deps, qp, cycle, { reason: 'SchedulerError', message: reserved.message(), backoffOnly: true }, log);
     return true;
   }
-  const binding = bindingCycle(deps, state, qp, assumed, host, cycle, log);
+  const binding = bindingCycle(deps, state, qp, assumed, host, cycle, log).then((ok) => observe(ok ? 'scheduled' : 'error'));
   deps.bindings?.add(binding);
   void binding.finally(() => deps.bindings?.delete(binding));
   return true;
@@ -102,14 +109,14 @@ async function bindingCycle(
   host: string,
   cycle: number,
   log: Logger,
-): Promise<void> {
+): Promise<boolean> {
   const fwk = deps.framework;
   const status = await fwk.runBindPlugins(state, assumed, host);
   if (!status) {
     deps.queue.done(qp.key);
     deps.recorder.event(podRef(assumed), 'Normal', 'Scheduled', `Successfully assigned ${qp.key} to ${host}`);
     log.debug({ node: host }, 'Bound pod');
-    return;
+    return true;
   }
   fwk.runReservePluginsUnreserve(state, assumed, host);
   deps.cache.forgetPod(assumed);
@@ -118,10 +125,11 @@ async function bindingCycle(
   if (isConflict(status.cause) || isNotFound(status.cause)) {
     log.info({ node: host, err: status.cause }, 'Dropped pod whose binding was refused');
     deps.queue.done(qp.key);
-    return;
+    return false;
   }
   log.warn({ node: host, err: status.cause ?? status.message() }, 'Could not bind pod');
   handleFailure(deps, qp, cycle, { reason: 'SchedulerError', message: `Binding rejected: ${status.message()}`, backoffOnly: true }, log);
+  return false;
 }
 
 interface Failure {

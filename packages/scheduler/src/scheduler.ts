@@ -41,6 +41,8 @@ export interface SchedulerDeps {
   identity?: string;
   /** Replaces the API event recorder (tests). */
   recorder?: EventSink;
+  /** Scheduling attempt metrics (`/metrics`). */
+  metrics?: ScheduleOneDeps['metrics'];
 }
 
 /** A running (or runnable) scheduler. */
@@ -195,6 +197,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     getPod: (key) => pods.store.get(key),
     log,
     bindings: new Set(),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   };
 
   return {

@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Server } from 'node:https';
 import { configFromKubeconfig, ResourceClient, RestClient, runLeaderElection, type Lease } from '@nanokube/client';
-import { createLogger, formatHelp, intFlag, parseFlags, shutdownSignal, stringFlag, UsageError, type FlagSpecs, type Verb } from '@nanokube/component-base';
+import { createLogger, createMetricsRegistry, formatHelp, intFlag, parseFlags, shutdownSignal, stringFlag, UsageError, type FlagSpecs, type Verb } from '@nanokube/component-base';
 import { startHealthServer } from './internal/health-server.js';
+import { SchedulerMetrics } from './internal/metrics.js';
 import { leasesResource } from './internal/resources.js';
 import { createScheduler } from './scheduler.js';
 
@@ -43,10 +44,11 @@ async function run(argv: string[]): Promise<number> {
   const signal = shutdownSignal();
   const rest = new RestClient(await configFromKubeconfig(kubeconfig, { userAgent: 'kube-scheduler/v1.30.0 (linux/amd64) nanokube' }));
   const identity = `${hostname()}_${randomUUID()}`;
-  const scheduler = createScheduler({ rest, log, identity, percentageOfNodesToScore: intFlag(f, 'percentage-of-nodes-to-score') ?? 0 });
+  const metrics = createMetricsRegistry();
+  const scheduler = createScheduler({ rest, log, identity, percentageOfNodesToScore: intFlag(f, 'percentage-of-nodes-to-score') ?? 0, metrics: new SchedulerMetrics(metrics) });
   let health: Server | undefined;
   if (securePort > 0) {
-    health = await startHealthServer({ host: stringFlag(f, 'bind-address') ?? '127.0.0.1', port: securePort, ready: () => scheduler.hasSynced() });
+    health = await startHealthServer({ host: stringFlag(f, 'bind-address') ?? '127.0.0.1', port: securePort, ready: () => scheduler.hasSynced(), metrics });
   }
   let lost = false;
   try {

@@ -60,8 +60,9 @@ describe('system endpoints', () => {
   it('counts requests by verb, resource and code in /metrics', async () => {
     await app.inject({ url: '/api/v1/namespaces/default/pods' });
     const text = (await app.inject({ url: '/metrics' })).body;
-    expect(text).toContain('apiserver_request_total{code="200",resource="pods",verb="list"} 1');
-    expect(text).toContain('apiserver_request_duration_seconds_bucket{resource="pods",verb="list",le="+Inf"} 1');
+    expect(text).toMatch(/^apiserver_request_total{verb="LIST",resource="pods",code="200"} 1$/m);
+    expect(text).toMatch(/^apiserver_request_duration_seconds_bucket{le="\+Inf",verb="LIST",resource="pods"} 1$/m);
+    expect(text).toMatch(/^process_cpu_seconds_total /m);
   });
 
   it('lets anonymous users read /healthz but not /api', async () => {

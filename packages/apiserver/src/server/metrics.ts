@@ -1,72 +1,73 @@
 /**
- * Request metrics in the Prometheus text exposition format, named as upstream's
- * (`apiserver_request_total`, `apiserver_request_duration_seconds`). Recording is a map update and a
- * bucket scan; rendering happens only when `/metrics` is scraped.
+ * The apiserver's Prometheus metrics (prom-client, via `@nanokube/component-base`), named as upstream's:
+ * `apiserver_request_total{verb,resource,code}`, `apiserver_request_duration_seconds{verb,resource}`,
+ * `apiserver_longrunning_requests{verb,resource}` (open watches) and `apiserver_watch_requests_total`,
+ * plus the process and Node.js runtime collectors.
  */
+import { Counter, createMetricsRegistry, Gauge, Histogram, renderMetrics, type MetricsRegistry } from '@nanokube/component-base';
 
-const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
+/** Upstream's request verbs (`LIST`, `WATCH`, `POST` for create, `PUT` for update...). */
+const upstreamVerbs: Record<string, string> = { create: 'POST', update: 'PUT', deletecollection: 'DELETE' };
 
-interface Histogram {
-  counts: number[];
-  sum: number;
-  count: number;
-}
+const durationBuckets = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
 
-/** RequestMetrics accumulates counts by verb/resource/code and latency by verb/resource. */
+/** RequestMetrics records every served request; `/metrics` renders the registry. */
 export class RequestMetrics {
-  private readonly totals = new Map<string, number>();
-  private readonly durations = new Map<string, Histogram>();
-  private readonly inflight = new Map<string, number>();
+  readonly registry: MetricsRegistry;
+  private readonly total: Counter;
+  private readonly duration: Histogram;
+  private readonly longRunning: Gauge;
+  private readonly watches: Counter;
+
+  constructor(registry: MetricsRegistry = createMetricsRegistry()) {
+    this.registry = registry;
+    this.total = new Counter({
+      name: 'apiserver_request_total',
+      help: 'Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',
+      labelNames: ['verb', 'resource', 'code'],
+      registers: [registry],
+    });
+    this.duration = new Histogram({
+      name: 'apiserver_request_duration_seconds',
+      help: 'Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
+      labelNames: ['verb', 'resource'],
+      buckets: durationBuckets,
+      registers: [registry],
+    });
+    this.longRunning = new Gauge({
+      name: 'apiserver_longrunning_requests',
+      help: 'Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component.',
+      labelNames: ['verb', 'resource'],
+      registers: [registry],
+    });
+    this.watches = new Counter({
+      name: 'apiserver_watch_requests_total',
+      help: 'Number of watch requests started, by resource.',
+      labelNames: ['resource'],
+      registers: [registry],
+    });
+  }
 
   /** observe records one finished request. `resource` is '' for non-resource paths. */
   observe(verb: string, resource: string, code: number, seconds: number): void {
-    const key = `${verb}\u0000${resource}\u0000${code}`;
-    this.totals.set(key, (this.totals.get(key) ?? 0) + 1);
-    if (verb === 'watch') return;
-    const hkey = `${verb}\u0000${resource}`;
-    let h = this.durations.get(hkey);
-    if (!h) {
-      h = { counts: new Array<number>(durationBuckets.length).fill(0), sum: 0, count: 0 };
-      this.durations.set(hkey, h);
-    }
-    for (let i = 0; i < durationBuckets.length; i++) if (seconds <= (durationBuckets[i] ?? 0)) h.counts[i] = (h.counts[i] ?? 0) + 1;
-    h.sum += seconds;
-    h.count++;
+    const upperVerb = upstreamVerbs[verb] ?? verb.toUpperCase();
+    this.total.inc({ verb: upperVerb, resource, code: String(code) });
+    // Watches are long-running: their lifetime is not a latency.
+    if (verb !== 'watch') this.duration.observe({ verb: upperVerb, resource }, seconds);
   }
 
-  /** watchStarted / watchEnded track long-running requests (`apiserver_longrunning_requests`). */
+  /** watchStarted / watchEnded track open watches (`apiserver_longrunning_requests{verb="WATCH"}`). */
   watchStarted(resource: string): void {
-    this.inflight.set(resource, (this.inflight.get(resource) ?? 0) + 1);
+    this.watches.inc({ resource });
+    this.longRunning.inc({ verb: 'WATCH', resource });
   }
 
   watchEnded(resource: string): void {
-    this.inflight.set(resource, Math.max(0, (this.inflight.get(resource) ?? 0) - 1));
+    this.longRunning.dec({ verb: 'WATCH', resource });
   }
 
-  /** render returns the exposition text. */
-  render(): string {
-    const out: string[] = [
-      '# HELP apiserver_request_total Counter of apiserver requests broken out for each verb, resource and HTTP response code.',
-      '# TYPE apiserver_request_total counter',
-    ];
-    for (const [key, n] of this.totals) {
-      const [verb, resource, code] = key.split('\u0000');
-      out.push(`apiserver_request_total{code="${code}",resource="${resource}",verb="${verb}"} ${n}`);
-    }
-    out.push(
-      '# HELP apiserver_request_duration_seconds Response latency distribution in seconds for each verb and resource.',
-      '# TYPE apiserver_request_duration_seconds histogram',
-    );
-    for (const [key, h] of this.durations) {
-      const [verb, resource] = key.split('\u0000');
-      const labels = `resource="${resource}",verb="${verb}"`;
-      durationBuckets.forEach((b, i) => out.push(`apiserver_request_duration_seconds_bucket{${labels},le="${b}"} ${h.counts[i] ?? 0}`));
-      out.push(`apiserver_request_duration_seconds_bucket{${labels},le="+Inf"} ${h.count}`);
-      out.push(`apiserver_request_duration_seconds_sum{${labels}} ${h.sum}`);
-      out.push(`apiserver_request_duration_seconds_count{${labels}} ${h.count}`);
-    }
-    out.push('# HELP apiserver_longrunning_requests Gauge of all active long-running apiserver requests.', '# TYPE apiserver_longrunning_requests gauge');
-    for (const [resource, n] of this.inflight) out.push(`apiserver_longrunning_requests{resource="${resource}",verb="WATCH"} ${n}`);
-    return out.join('\n') + '\n';
+  /** render returns the text exposition and its content type. */
+  render(): Promise<{ contentType: string; body: string }> {
+    return renderMetrics(this.registry);
   }
 }

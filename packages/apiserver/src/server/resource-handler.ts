@@ -227,7 +227,10 @@ export class ResourceHandler {
     const hasStatus = sub === 'status' && def.statusStrategy !== undefined;
     const hasScale = sub === 'scale' && def.scale !== undefined;
     const isFinalize = sub === 'finalize' && def.group === '' && def.resource === 'namespaces';
-    if (hasStatus || hasScale || isFinalize) {
+    // Other subresources with rules of their own (certificatesigningrequests/approval) are read and
+    // written like /status.
+    const declared = !isFinalize && def.subresourceStrategies?.[sub] !== undefined;
+    if (hasStatus || hasScale || isFinalize || declared) {
       const method = request.method;
       if (method === 'GET' && !isFinalize) {
         const obj = await reg.getSubresource(ctx, def, info.name, sub);

@@ -92,7 +92,8 @@ export function registerSystemRoutes(app: FastifyInstance, deps: SystemRoutesDep
     sendText(reply, ready ? 200 : 500, ready ? 'ok' : '[-]registry failed: reason withheld\nreadyz check failed\n');
   });
   app.get('/metrics', async (_req, reply) => {
-    void reply.code(200).header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(deps.metrics.render());
+    const { contentType, body } = await deps.metrics.render();
+    void reply.code(200).header('content-type', contentType).send(body);
   });
 
   const openapi = deps.openapi;

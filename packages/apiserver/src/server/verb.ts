@@ -106,8 +106,18 @@ async function run(argv: string[]): Promise<number> {
     ...(files.kubeletClientCert && files.kubeletClientKey ? { cert: readFileSync(files.kubeletClientCert), key: readFileSync(files.kubeletClientKey) } : {}),
     ...(files.kubeletCA ? { ca: readFileSync(files.kubeletCA) } : {}),
   };
+  // /readyz stays false until the default RBAC policy is in place (upstream's
+  // poststarthook/rbac/bootstrap-roles), so components started on "ready" are never refused.
+  let policyReady = false;
+  const served = new Proxy(security.registry, {
+    get(target, prop) {
+      if (prop === 'ready') return () => policyReady && (typeof target.ready === 'function' ? target.ready() : true);
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
   const server = await startApiServer({
-    registry: security.registry,
+    registry: served,
     tls: { cert: readFileSync(files.tlsCert), key: readFileSync(files.tlsKey), clientCA: readFileSync(files.clientCA) },
     logger,
     port,
@@ -123,7 +133,10 @@ async function run(argv: string[]): Promise<number> {
   logger.info({ url: server.url, etcdServers }, 'Started apiserver');
   const signal = shutdownSignal();
   if (metricsApi) void registry.whenReady().then(() => metricsApi.run(signal)).catch((err: unknown) => logger.error({ err }, 'Metrics scraper stopped'));
-  security.start(signal, { whenReady: () => registry.whenReady() }).catch((err: unknown) => logger.error({ err }, 'Could not start the security layer'));
+  security
+    .start(signal, { whenReady: () => registry.whenReady() })
+    .then(() => (policyReady = true))
+    .catch((err: unknown) => logger.error({ err }, 'Could not start the security layer'));
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   logger.info('Stopping apiserver');
   await server.close();

@@ -8,3 +8,6 @@ export * from './queue.js';
 export * from './batch.js';
 export * from './pod-template.js';
 export * from './discovery.js';
+export * from './handlers.js';
+export * from './base-controller.js';
+export * from './metrics.js';

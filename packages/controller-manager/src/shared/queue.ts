@@ -1,5 +1,6 @@
 import { DeletedFinalStateUnknown, runWorkers, type RateLimitingQueue } from '@nanokube/client';
 import type { Logger } from '@nanokube/component-base';
+import { instrumentControllerQueue } from './metrics.js';
 
 /** deletedObject unwraps a delete handler's argument: the object, or the last state in a tombstone. */
 export function deletedObject<T>(obj: T | DeletedFinalStateUnknown<T>): T {
@@ -26,6 +27,9 @@ export interface RunControllerOptions {
  * until signal aborts (upstream WaitForNamedCacheSync + wait.Until(worker)).
  */
 export async function runController(opts: RunControllerOptions): Promise<void> {
+  // The manager's child logger names the controller; its queue's metrics carry that name.
+  const name = typeof opts.log.bindings === 'function' ? (opts.log.bindings() as { controller?: unknown }).controller : undefined;
+  if (typeof name === 'string') instrumentControllerQueue(name, opts.queue);
   opts.log.info('Starting controller');
   await Promise.all(opts.informers.map((i) => i.waitForSync(opts.signal)));
   if (opts.signal.aborted) {

@@ -1,3 +1,5 @@
+import { CodedError } from '@nanokube/component-base';
+
 /**
  * ImageError is the one error class of the image subsystem. Callers branch on `code`, never on message
  * text. Messages follow containerd's wording (`failed to pull and unpack image "...": ...`) because the
@@ -30,25 +32,10 @@ export type ImageErrorCode =
   | 'MK_ERR_IMAGE_IN_USE'
   | 'MK_ERR_IMAGE_MOUNT';
 
-const imageErrorBrand = Symbol.for('nanokube.error.ImageError');
-
 /** ImageError reports an image problem with a stable {@link ImageErrorCode}. */
-export class ImageError extends Error {
+export class ImageError extends CodedError<ImageErrorCode> {
+  static override readonly brand: symbol = Symbol.for('nanokube.error.ImageError');
   override readonly name = 'ImageError';
-  readonly [imageErrorBrand] = true;
-
-  constructor(
-    readonly code: ImageErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-
-  /** Matches by brand so `instanceof` survives duplicated installs of the package. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && imageErrorBrand in value;
-  }
 }
 
 /** isImageError reports whether err is an {@link ImageError}, optionally with the given code. */

@@ -1,3 +1,5 @@
+import { CodedError } from '@nanokube/component-base';
+
 /**
  * NetworkError is the one error class of the pod network. Callers branch on `code`, never on text.
  *
@@ -14,25 +16,10 @@ export type NetworkErrorCode =
   | 'MK_ERR_NET_NO_POD_CIDR'
   | 'MK_ERR_NET_COMMAND_FAILED';
 
-const networkErrorBrand = Symbol.for('nanokube.error.NetworkError');
-
 /** NetworkError reports a pod network problem with a stable {@link NetworkErrorCode}. */
-export class NetworkError extends Error {
+export class NetworkError extends CodedError<NetworkErrorCode> {
+  static override readonly brand: symbol = Symbol.for('nanokube.error.NetworkError');
   override readonly name = 'NetworkError';
-  readonly [networkErrorBrand] = true;
-
-  constructor(
-    readonly code: NetworkErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-
-  /** Matches by brand so `instanceof` survives duplicated installs of the package. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && networkErrorBrand in value;
-  }
 }
 
 /** isNetworkError reports whether err is a {@link NetworkError}, optionally with the given code. */

@@ -1,8 +1,11 @@
 /**
  * The runtime-independent part of running a pod (upstream's kuberuntime manager: computePodActions +
- * SyncPod + KillPod) over the CRI-shaped {@link RuntimeService}: create the sandbox, run init containers
- * one by one, start the regular containers, restart exited ones as the restart policy says with
- * CrashLoopBackOff, pull images with ImagePullBackOff, and kill everything when the pod ends.
+ * SyncPod + KillPod) over the CRI-shaped {@link RuntimeService}: set up the pod's volumes (`FailedMount`
+ * while one cannot be), create the sandbox, run init containers one by one, start the regular containers
+ * with their environment and mounts (`CreateContainerConfigError` when a reference is missing) and their
+ * postStart hook, restart exited ones as the restart policy says with CrashLoopBackOff, restart those whose
+ * liveness or startup probe failed, pull images with ImagePullBackOff, and kill containers (preStop hook
+ * within the grace period, then the stop signal) when the pod ends.
  */
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { EventTarget } from '@nanokube/client';
@@ -20,6 +23,9 @@ import {
   type RegistryAuth,
   type RuntimeService,
 } from '../runtime/types.js';
+import { ContainerConfigError, makeEnvironment, type PodAddresses } from '../envvars/index.js';
+import { runHandler, type HandlerAction } from '../probes/index.js';
+import { VolumeError, type PodSources, type PodVolumes, type VolumeManager } from '../volumes/index.js';
 import { Backoff, formatGoDuration } from './backoff.js';
 import { buildContainerConfig } from './container-config.js';
 
@@ -43,9 +49,34 @@ export interface SyncDeps {
   reasons: Map<string, Map<string, WaitingReason>>;
   /** Registry credentials of the pod's imagePullSecrets. */
   pullSecrets?(pod: Pod): Promise<RegistryAuth[]>;
-  /** Containers whose liveness (or startup) probe failed and must be restarted. */
-  livenessFailed?(podUid: string, containerId: string): boolean;
+  /** Which probe (if any) wants a running container restarted (the ProbeManager's `failed`). */
+  probeFailed?(podUid: string, containerId: string): 'liveness' | 'startup' | undefined;
+  /** Reads the ConfigMaps, Secrets and Services env refers to (absent: every reference is missing). */
+  sources?: PodSources;
+  /** Sets up pod volumes before the sandbox (absent: volumes are not set up and mounts are empty). */
+  volumes?: VolumeManager;
+  /** The node's IP: `status.hostIP` for the downward API. */
+  nodeIp?: string;
+  /** Node allocatable for downward-API limits a container does not set. */
+  nodeAllocatable?(): Record<string, string>;
+  /** Network lifecycle hooks (httpGet, tcpSocket) succeed without connecting: the simulated runtime. */
+  simulatedHooks?: boolean;
 }
+
+/** No sources: every ConfigMap, Secret and claim is missing and there are no services. */
+const noSources: PodSources = {
+  configMap: async () => undefined,
+  secret: async () => undefined,
+  services: async () => [],
+  persistentVolumeClaim: async () => undefined,
+  persistentVolume: async () => undefined,
+  serviceAccountToken: async () => {
+    throw new Error('service account tokens are not available');
+  },
+};
+
+/** Upstream's minimum grace period left for the stop signal after a preStop hook. */
+const minimumGracePeriodSeconds = 2;
 
 /** The result of one sync: when to look at the pod again without an event (undefined = normal resync). */
 export interface SyncResult {
@@ -110,6 +141,8 @@ export class PodSyncer {
     const uid = pod.metadata?.uid ?? '';
     let status = await getPodRuntimeStatus(this.deps.runtime, uid);
     let sandbox: PodSandboxStatus | undefined = status.sandboxes[0];
+    const volumeRetry = await this.setUpVolumes(pod, sandbox?.state === 'ready' ? sandbox.ip : undefined);
+    if (volumeRetry !== undefined) return { requeueAfterMs: volumeRetry };
     if (!sandbox || sandbox.state !== 'ready') {
       if (pod.spec?.restartPolicy === 'Never' && status.containers.some((c) => !this.isInit(pod, c.name))) return {};
       const created = await this.createSandbox(pod, status);
@@ -127,6 +160,36 @@ export class PodSyncer {
     }
     await this.removeUnknown(pod, current);
     return requeue === undefined ? {} : { requeueAfterMs: requeue };
+  }
+
+  private readonly podVolumes = new Map<string, PodVolumes>();
+  /** Consecutive volume set-up failures by pod uid (retry after 2 s doubling up to 2 min, as upstream's ~2m2s cap). */
+  private readonly volumeFailures = new Map<string, number>();
+
+  private addresses(pod: Pod, ip: string | undefined): PodAddresses {
+    const nodeIp = this.deps.nodeIp ?? pod.status?.hostIP ?? '';
+    const podIp = pod.spec?.hostNetwork ? nodeIp : (ip ?? pod.status?.podIP);
+    return { podIps: podIp ? [podIp] : [], hostIps: nodeIp ? [nodeIp] : [] };
+  }
+
+  /**
+   * setUpVolumes sets up (or refreshes) the pod's volumes. While one cannot be set up it records a
+   * `FailedMount` event and returns when to retry, which keeps the pod's containers in ContainerCreating.
+   */
+  private async setUpVolumes(pod: Pod, ip: string | undefined): Promise<number | undefined> {
+    const uid = pod.metadata?.uid ?? '';
+    if (!this.deps.volumes) return undefined;
+    try {
+      this.podVolumes.set(uid, await this.deps.volumes.setUpPod(pod, this.addresses(pod, ip)));
+      this.volumeFailures.delete(uid);
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof VolumeError)) throw err;
+      this.deps.recorder.event(podTarget(pod), 'Warning', 'FailedMount', err.message);
+      const failures = (this.volumeFailures.get(uid) ?? 0) + 1;
+      this.volumeFailures.set(uid, failures);
+      return Math.min(2_000 * 2 ** (failures - 1), 120_000);
+    }
   }
 
   private isInit(pod: Pod, name: string): boolean {
@@ -182,9 +245,11 @@ export class PodSyncer {
     const latest = newest(current, spec.name);
     const policy = pod.spec?.restartPolicy ?? 'Always';
     if (latest?.state === 'running') {
-      if (!this.deps.livenessFailed?.(pod.metadata?.uid ?? '', latest.id)) return undefined;
-      this.deps.recorder.event(podTarget(pod), 'Normal', 'Killing', `Container ${spec.name} failed liveness probe, will be restarted`, fieldPath(pod, spec.name));
-      await this.deps.runtime.stopContainer(latest.id, pod.spec?.terminationGracePeriodSeconds ?? 30);
+      const failed = this.deps.probeFailed?.(pod.metadata?.uid ?? '', latest.id);
+      if (!failed) return undefined;
+      const probe = failed === 'liveness' ? spec.livenessProbe : spec.startupProbe;
+      const grace = probe?.terminationGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+      await this.killContainer(pod, latest, grace, `Container ${spec.name} failed ${failed} probe, will be restarted`);
       return 0;
     }
     if (latest?.state === 'created') return undefined;
@@ -230,14 +295,32 @@ export class PodSyncer {
     const image = await this.pullImage(pod, spec);
     if (typeof image === 'number') return image;
     const sbConfig = sandboxConfig(pod, sandbox.metadata.attempt, this.deps.podLogsDir);
-    const config = buildContainerConfig({ pod, spec, image, attempt, sandbox, logDirectory: sbConfig.logDirectory });
     const path = fieldPath(pod, spec.name);
+    let env;
+    let mounts;
+    try {
+      env = await makeEnvironment(spec, {
+        pod,
+        sources: this.deps.sources ?? noSources,
+        addresses: this.addresses(pod, sandbox.ip),
+        nodeAllocatable: this.deps.nodeAllocatable?.() ?? {},
+        warn: (reason, message) => this.deps.recorder.event(podTarget(pod), 'Warning', reason, message, path),
+      });
+      mounts = this.deps.volumes ? await this.deps.volumes.mountsFor(spec, this.podVolumes.get(uid) ?? new Map(), env) : [];
+    } catch (err) {
+      if (!(err instanceof ContainerConfigError)) throw err;
+      reasons.set(spec.name, { reason: err.reason, message: err.message });
+      this.deps.recorder.event(podTarget(pod), 'Warning', 'Failed', `Error: ${err.message}`, path);
+      return 10_000;
+    }
+    const config = buildContainerConfig({ pod, spec, image, attempt, logDirectory: sbConfig.logDirectory, env, mounts });
     try {
       const id = await this.deps.runtime.createContainer(sandbox.id, config, sbConfig);
       this.deps.recorder.event(podTarget(pod), 'Normal', 'Created', `Created container: ${spec.name}`, path);
       await this.deps.runtime.startContainer(id);
       this.deps.recorder.event(podTarget(pod), 'Normal', 'Started', `Started container ${spec.name}`, path);
       reasons.delete(spec.name);
+      if (spec.lifecycle?.postStart && !(await this.runPostStart(pod, spec, id, sandbox))) return 0;
       return undefined;
     } catch (err) {
       reasons.set(spec.name, { reason: 'CreateContainerError', message: (err as Error).message });
@@ -299,7 +382,7 @@ export class PodSyncer {
     const byName = new Map<string, ContainerRuntimeStatus[]>();
     for (const c of current) {
       if (!names.has(c.name)) {
-        await this.deps.runtime.stopContainer(c.id, pod.spec?.terminationGracePeriodSeconds ?? 30);
+        if (c.state === 'running' || c.state === 'created') await this.killContainer(pod, c, pod.spec?.terminationGracePeriodSeconds ?? 30, `Stopping container ${c.name}`);
         await this.deps.runtime.removeContainer(c.id);
         continue;
       }
@@ -321,17 +404,76 @@ export class PodSyncer {
     await Promise.all(
       status.containers
         .filter((c) => c.state === 'running' || c.state === 'created')
-        .map(async (c) => {
-          this.deps.recorder.event(podTarget(pod), 'Normal', 'Killing', `Stopping container ${c.name}`, fieldPath(pod, c.name));
-          await this.deps.runtime.stopContainer(c.id, gracePeriodSeconds);
-        }),
+        .map((c) => this.killContainer(pod, c, gracePeriodSeconds, `Stopping container ${c.name}`)),
     );
     for (const sb of status.sandboxes) if (sb.state === 'ready') await this.deps.runtime.stopPodSandbox(sb.id);
   }
 
-  /** removePod removes every trace of a pod from the runtime and the backoff and reason caches. */
+  /**
+   * killContainer stops one container as upstream's killContainer does: the `Killing` event, the preStop
+   * hook (if the container runs and has one) within the grace period, then the stop signal with what is
+   * left of the grace period (at least 2 s) before SIGKILL.
+   */
+  async killContainer(pod: Pod, c: ContainerRuntimeStatus, gracePeriodSeconds: number, message: string): Promise<void> {
+    const path = fieldPath(pod, c.name);
+    this.deps.recorder.event(podTarget(pod), 'Normal', 'Killing', message, path);
+    const spec = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((x) => x.name === c.name);
+    let grace = gracePeriodSeconds;
+    const preStop = spec?.lifecycle?.preStop;
+    if (spec && preStop && c.state === 'running' && grace > 0) {
+      const started = this.deps.now();
+      const outcome = await this.runHook(pod, spec, c.id, preStop, grace * 1000);
+      if (outcome.result !== 'success') {
+        this.deps.log.info({ pod: podRef(pod), container: c.name, message: outcome.message }, 'PreStop hook failed');
+        this.deps.recorder.event(podTarget(pod), 'Warning', 'FailedPreStopHook', 'PreStopHook failed', path);
+      }
+      grace -= Math.floor((this.deps.now() - started) / 1000);
+      if (grace < minimumGracePeriodSeconds) grace = minimumGracePeriodSeconds;
+    }
+    await this.deps.runtime.stopContainer(c.id, grace);
+  }
+
+  /** runHook runs a lifecycle handler against a container; sleep handlers just wait. */
+  private async runHook(pod: Pod, spec: Container, containerId: string, action: HandlerAction & { sleep?: { seconds: number } }, timeoutMs: number) {
+    if (action.sleep) {
+      const ms = Math.min(action.sleep.seconds * 1000, timeoutMs);
+      await new Promise((r) => setTimeout(r, ms));
+      return { result: 'success' as const, message: '' };
+    }
+    const status = await getPodRuntimeStatus(this.deps.runtime, pod.metadata?.uid ?? '');
+    const ip = this.addresses(pod, status.sandboxes[0]?.ip).podIps[0] ?? '';
+    return runHandler(action, {
+      runtime: this.deps.runtime,
+      container: spec,
+      containerId,
+      podIp: ip,
+      timeoutMs,
+      simulated: this.deps.simulatedHooks === true,
+    });
+  }
+
+  /** runPostStart runs the postStart hook; on failure the container is killed (false) as upstream does. */
+  private async runPostStart(pod: Pod, spec: Container, id: string, sandbox: PodSandboxStatus): Promise<boolean> {
+    const hook = spec.lifecycle?.postStart;
+    if (!hook) return true;
+    const outcome = await this.runHook(pod, spec, id, hook, 30_000);
+    if (outcome.result === 'success') return true;
+    const path = fieldPath(pod, spec.name);
+    this.deps.log.info({ pod: podRef(pod), container: spec.name, sandbox: sandbox.id, message: outcome.message }, 'PostStart hook failed');
+    this.deps.recorder.event(podTarget(pod), 'Warning', 'FailedPostStartHook', 'PostStartHook failed', path);
+    const [status] = (await this.deps.runtime.listContainers({ podUid: pod.metadata?.uid ?? '' })).filter((c) => c.id === id);
+    if (status) await this.killContainer(pod, status, pod.spec?.terminationGracePeriodSeconds ?? 30, 'FailedPostStartHook');
+    this.reasonsOf(pod.metadata?.uid ?? '').set(spec.name, { reason: 'PostStartHookError', message: outcome.message });
+    return false;
+  }
+
+  /** removePod removes every trace of a pod from the runtime, its volumes, and the backoff and reason caches. */
   async removePod(uid: string): Promise<void> {
+    // Volumes go first: the runtime may remove the pod folder they live in.
+    await this.deps.volumes?.tearDownPod(uid);
     for (const sb of await this.deps.runtime.listPodSandboxes({ podUid: uid })) await this.deps.runtime.removePodSandbox(sb.id);
+    this.podVolumes.delete(uid);
+    this.volumeFailures.delete(uid);
     this.deps.backoff.forgetPrefix(`${uid}/`);
     for (const k of this.lastPullFailure.keys()) if (k.startsWith(`${uid}/`)) this.lastPullFailure.delete(k);
     this.deps.reasons.delete(uid);

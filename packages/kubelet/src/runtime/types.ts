@@ -287,6 +287,8 @@ export interface RuntimeService {
   /** portForward pipes `stream` to `port` inside the sandbox's network namespace until either side ends. */
   portForward(sandboxId: string, port: number, stream: Duplex): Promise<void>;
   stats(): Promise<ContainerStats[]>;
+  /** systemUsage is what the node uses besides containers (daemons, kernel), added to the node's stats. */
+  systemUsage?(): Omit<ContainerStats, 'containerId'>;
   /** observePods hands the runtime the latest pod objects before stats() (the simulated runtime reads annotations). */
   observePods?(pods: readonly Pod[]): void;
 

@@ -3,7 +3,8 @@
  * `/containerLogs/<ns>/<pod>/<container>`; the apiserver proxies `pods/log` here. Like a kubelet started
  * without --tls-cert-file it serves a self-signed certificate made at start.
  * `/exec`, `/attach` and `/portForward` are WebSocket upgrades served by {@link KubeletStreaming}.
- * TODO(#6): client-certificate authentication of the apiserver.
+ * Every path but the health checks needs a client certificate signed by `clientCaPem` and an admin
+ * identity (see ./auth.ts).
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,6 +12,7 @@ import { PassThrough } from 'node:stream';
 import type { Logger } from '@nanokube/component-base';
 import { generateCA } from '@nanokube/pki';
 import type { Kubelet } from '../kubelet.js';
+import { authorizeKubeletRequest } from './auth.js';
 import { buildStatsSummary } from './stats.js';
 import { KubeletStreaming } from './streaming.js';
 
@@ -20,6 +22,8 @@ export interface KubeletServerOptions {
   host: string;
   port: number;
   nodeIp: string;
+  /** The CA (PEM) that signs the client certificates the server accepts (`--client-ca-file`). */
+  clientCaPem: string;
   log: Logger;
 }
 
@@ -65,6 +69,8 @@ async function containerLogs(kubelet: Kubelet, parts: string[], query: URLSearch
 async function handle(opts: KubeletServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://kubelet');
   const path = url.pathname;
+  const denied = authorizeKubeletRequest(req);
+  if (denied) return send(res, denied.code, `${denied.message}\n`);
   if (path === '/healthz' || path === '/healthz/ping' || path === '/livez') return send(res, 200, 'ok');
   if (path === '/pods' || path === '/pods/') {
     return send(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: opts.kubelet.pods() });
@@ -77,7 +83,9 @@ async function handle(opts: KubeletServerOptions, req: IncomingMessage, res: Ser
 /** startKubeletServer listens on host:port and resolves once listening. */
 export async function startKubeletServer(opts: KubeletServerOptions): Promise<Server> {
   const { certPem, keyPem } = await generateCA(`${opts.kubelet.nodeName}@${Math.floor(Date.now() / 1000)}`);
-  const server = createServer({ cert: certPem, key: keyPem }, (req, res) => {
+  // The certificate is asked for but not required during the handshake, so /healthz answers without one;
+  // authorizeKubeletRequest refuses every other path unless the certificate verified against the CA.
+  const server = createServer({ cert: certPem, key: keyPem, ca: opts.clientCaPem, requestCert: true, rejectUnauthorized: false }, (req, res) => {
     handle(opts, req, res).catch((err: unknown) => {
       opts.log.warn({ err, path: req.url }, 'Kubelet server request failed');
       if (!res.headersSent) send(res, 500, `${(err as Error).message}\n`);
@@ -85,7 +93,13 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Se
     });
   });
   const streaming = new KubeletStreaming(opts.kubelet, opts.log);
-  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => streaming.handleUpgrade(req, socket, head));
+  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+    const denied = authorizeKubeletRequest(req);
+    if (!denied) return streaming.handleUpgrade(req, socket, head);
+    const body = `${denied.message}\n`;
+    const reason = denied.code === 401 ? 'Unauthorized' : 'Forbidden';
+    socket.end(`HTTP/1.1 ${denied.code} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());

@@ -9,9 +9,10 @@ export async function buildStatsSummary(kubelet: Kubelet): Promise<object> {
   kubelet.runtime.observePods?.(kubelet.pods());
   const stats = new Map((await kubelet.runtime.stats()).map((s) => [s.containerId, s]));
   const now = new Date().toISOString();
-  let nodeCpu = 0;
-  let nodeNanoCores: number | undefined = 0;
-  let nodeMem = 0;
+  const system = kubelet.runtime.systemUsage?.();
+  let nodeCpu = system?.cpuUsageCoreNanoSeconds ?? 0;
+  let nodeNanoCores: number | undefined = system ? system.usageNanoCores : 0;
+  let nodeMem = system?.memoryWorkingSetBytes ?? 0;
   const pods = [];
   for (const pod of kubelet.pods()) {
     const uid = pod.metadata?.uid ?? '';

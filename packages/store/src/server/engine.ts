@@ -274,6 +274,11 @@ export class StoreEngine {
     return this.hub.openStream(out);
   }
 
+  /** onCommit registers the observer of each group-commit round (persist seconds, requests carried). */
+  onCommit(fn: (seconds: number, jobs: number) => void): void {
+    this.committer.onPersisted = fn;
+  }
+
   /** dbSize is the size in bytes of the LevelDB files. */
   async dbSize(): Promise<number> {
     const dir = dbPath(this.opts.dataDir);

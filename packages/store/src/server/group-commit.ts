@@ -35,6 +35,8 @@ export class GroupCommitter<B> {
   jobs = 0;
   /** failure is the persist error that stopped the committer, if any. */
   failure: unknown;
+  /** onPersisted is told each round's persist time in seconds and its request count (metrics). */
+  onPersisted: ((seconds: number, jobs: number) => void) | undefined;
 
   constructor(
     private readonly hooks: GroupCommitHooks<B>,
@@ -67,12 +69,14 @@ export class GroupCommitter<B> {
           return { ok: false as const, err };
         }
       });
+      const started = performance.now();
       try {
         await this.hooks.persist(batch);
       } catch (err) {
         this.fail(err, jobs);
         break;
       }
+      this.onPersisted?.((performance.now() - started) / 1000, jobs.length);
       this.batches++;
       this.jobs += jobs.length;
       this.hooks.publish(batch);

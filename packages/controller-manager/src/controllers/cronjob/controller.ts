@@ -1,16 +1,16 @@
 import type { CronJob, CronJobStatus, Job } from 'kubernetes-types/batch/v1.js';
 import type { ObjectReference } from 'kubernetes-types/core/v1.js';
 import { isAlreadyExists, isNotFound } from '@nanokube/api';
-import { metaNamespaceKey, RateLimitingQueue, resources, splitMetaNamespaceKey, type ResourceClient, type SharedInformer } from '@nanokube/client';
+import { resources, splitMetaNamespaceKey, type ResourceClient, type SharedInformer } from '@nanokube/client';
 import {
-  deletedObject,
-  getControllerOf,
+  enqueueObject,
+  enqueueOwnerOf,
   isControlledBy,
   newControllerRef,
-  resolveControllerRef,
-  runController,
+  QueueController,
   type ControllerContext,
   type ControllerDescriptor,
+  type Syncable,
 } from '../../shared/index.js';
 import { finishedAt, isJobFinished, rfc3339 } from '../job/status.js';
 import { next, parseSchedule, type Schedule } from './schedule.js';
@@ -26,39 +26,25 @@ export const scheduledTimestampAnnotation = 'batch.kubernetes.io/cronjob-schedul
  * decides about overlaps, `suspend` stops new Jobs, and finished Jobs beyond the history limits go.
  * `status.active` and `lastScheduleTime`/`lastSuccessfulTime` are kept.
  */
-export class CronJobController {
-  /** Replaced in tests. */
-  syncHandler: (key: string) => Promise<void> = (key) => this.sync(key);
-  readonly queue: RateLimitingQueue<string>;
+export class CronJobController extends QueueController {
   readonly cronJobInformer: SharedInformer<CronJob>;
   readonly jobInformer: SharedInformer<Job>;
   readonly cronJobClient: ResourceClient<CronJob>;
   readonly jobClient: ResourceClient<Job>;
 
-  constructor(readonly ctx: ControllerContext) {
-    this.queue = new RateLimitingQueue<string>(undefined, ctx.clock);
+  constructor(ctx: ControllerContext) {
+    super(ctx, 'cronjob');
     this.cronJobInformer = ctx.informers.informerFor<CronJob>(resources.cronjobs);
     this.jobInformer = ctx.informers.informerFor<Job>(resources.jobs);
     this.cronJobClient = ctx.client<CronJob>(resources.cronjobs);
     this.jobClient = ctx.client<Job>(resources.jobs);
-    const enqueue = (cj: CronJob): void => this.queue.add(metaNamespaceKey(cj));
-    this.cronJobInformer.addEventHandler({ onAdd: enqueue, onUpdate: (_o, cj) => enqueue(cj) });
-    const onJob = (job: Job): void => {
-      const owner = resolveControllerRef(getControllerOf(job), 'CronJob', (n) => this.cronJobInformer.store.getByName(job.metadata?.namespace ?? '', n));
-      if (owner) enqueue(owner);
-    };
-    this.jobInformer.addEventHandler({ onAdd: onJob, onUpdate: (_o, j) => onJob(j), onDelete: (o) => onJob(deletedObject(o)) });
+    const { onAdd, onUpdate } = enqueueObject<CronJob>(this.queue);
+    this.cronJobInformer.addEventHandler({ onAdd, onUpdate });
+    this.jobInformer.addEventHandler(enqueueOwnerOf('CronJob', this.cronJobInformer, this.queue));
   }
 
-  run(signal: AbortSignal): Promise<void> {
-    return runController({
-      log: this.ctx.log,
-      informers: [this.cronJobInformer, this.jobInformer],
-      queue: this.queue,
-      sync: (key) => this.syncHandler(key),
-      workers: this.ctx.options.concurrentSyncs.cronjob,
-      signal,
-    });
+  protected informersToSync(): Syncable[] {
+    return [this.cronJobInformer, this.jobInformer];
   }
 
   /** sync reconciles one CronJob: tidy its active list, maybe start a Job, prune history, requeue. */

@@ -1,31 +1,24 @@
 import type { ControllerRevision, DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { isNotFound, selectorFromLabelSelector } from '@nanokube/api';
-import {
-  metaNamespaceKey,
-  RateLimitingQueue,
-  resources,
-  splitMetaNamespaceKey,
-  type ResourceClient,
-  type SharedInformer,
-} from '@nanokube/client';
+import { metaNamespaceKey, resources, splitMetaNamespaceKey, type ResourceClient, type SharedInformer } from '@nanokube/client';
 import {
   claimObjects,
   ControllerExpectations,
+  controllerOwnerLookup,
   deletedObject,
-  getControllerOf,
+  expectationsObserver,
   isControlledBy,
   isPodAvailable,
   isPodReady,
   ownerReferencesPatch,
   podFromTemplate,
-  podKey,
   newControllerRef,
-  resolveControllerRef,
-  runController,
+  QueueController,
   slowStartBatch,
   type ControllerContext,
   type ControllerDescriptor,
+  type Syncable,
 } from '../../shared/index.js';
 import { shouldRunOnNode, targetNode, withNodeAffinity } from './placement.js';
 import { ensureRevision, revisionHashLabel, truncateHistory } from './revisions.js';
@@ -46,10 +39,7 @@ interface Plan {
  * scheduler. Templates are versioned as ControllerRevisions; RollingUpdate replaces outdated pods at most
  * maxUnavailable at a time, OnDelete waits for the user.
  */
-export class DaemonSetController {
-  /** Replaced in tests. */
-  syncHandler: (key: string) => Promise<void> = (key) => this.sync(key);
-  readonly queue: RateLimitingQueue<string>;
+export class DaemonSetController extends QueueController {
   readonly expectations: ControllerExpectations;
   readonly dsInformer: SharedInformer<DaemonSet>;
   readonly podInformer: SharedInformer<Pod>;
@@ -59,8 +49,8 @@ export class DaemonSetController {
   readonly podClient: ResourceClient<Pod>;
   readonly revisionClient: ResourceClient<ControllerRevision>;
 
-  constructor(readonly ctx: ControllerContext) {
-    this.queue = new RateLimitingQueue<string>(undefined, ctx.clock);
+  constructor(ctx: ControllerContext) {
+    super(ctx, 'daemonset');
     this.expectations = new ControllerExpectations(ctx.clock);
     this.dsInformer = ctx.informers.informerFor<DaemonSet>(resources.daemonsets);
     this.podInformer = ctx.informers.informerFor<Pod>(resources.pods);
@@ -82,26 +72,16 @@ export class DaemonSetController {
       },
       onDelete: enqueueAll,
     });
+    const observe = expectationsObserver(this.expectations, this.queue, controllerOwnerLookup('DaemonSet', this.dsInformer));
     this.podInformer.addEventHandler({
-      onAdd: (pod) => this.podEvent(pod, pod.metadata?.deletionTimestamp ? 'delete' : 'add'),
-      onUpdate: (_o, pod) => this.podEvent(pod, pod.metadata?.deletionTimestamp ? 'delete' : 'update'),
-      onDelete: (o) => this.podEvent(deletedObject(o), 'delete'),
+      onAdd: (pod) => (pod.metadata?.deletionTimestamp ? observe.deleted(pod) : observe.created(pod)),
+      onUpdate: (_o, pod) => (pod.metadata?.deletionTimestamp ? observe.deleted(pod) : observe.changed(pod)),
+      onDelete: observe.deleted,
     });
   }
 
-  run(signal: AbortSignal): Promise<void> {
-    return runController({
-      log: this.ctx.log,
-      informers: [this.dsInformer, this.podInformer, this.nodeInformer, this.revisionInformer],
-      queue: this.queue,
-      sync: (key) => this.syncHandler(key),
-      workers: this.ctx.options.concurrentSyncs.daemonset,
-      signal,
-    });
-  }
-
-  enqueue(ds: DaemonSet): void {
-    this.queue.add(metaNamespaceKey(ds));
+  protected informersToSync(): Syncable[] {
+    return [this.dsInformer, this.podInformer, this.nodeInformer, this.revisionInformer];
   }
 
   /** sync reconciles one DaemonSet by key from the caches. */
@@ -287,15 +267,6 @@ export class DaemonSetController {
     if (JSON.stringify(status) === JSON.stringify(ds.status ?? {})) return;
     await this.dsClient.inNamespace(ds.metadata?.namespace ?? '').updateStatus({ ...ds, status });
     if (minReady > 0 && st.ready > st.available) this.queue.addAfter(metaNamespaceKey(ds), minReady * 1000);
-  }
-
-  private podEvent(pod: Pod, kind: 'add' | 'update' | 'delete'): void {
-    const ds = resolveControllerRef(getControllerOf(pod), 'DaemonSet', (n) => this.dsInformer.store.getByName(pod.metadata?.namespace ?? '', n));
-    if (!ds) return;
-    const key = metaNamespaceKey(ds);
-    if (kind === 'add') this.expectations.creationObserved(key);
-    if (kind === 'delete') this.expectations.deletionObserved(key, podKey(pod));
-    this.queue.add(key);
   }
 }
 

@@ -3,7 +3,6 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import { selectorFromLabelSelector, type Selector } from '@nanokube/api';
 import {
   metaNamespaceKey,
-  RateLimitingQueue,
   resources,
   splitMetaNamespaceKey,
   type DeletedFinalStateUnknown,
@@ -12,13 +11,15 @@ import {
 } from '@nanokube/client';
 import {
   claimObjects,
+  controllerOwnerLookup,
   deletedObject,
+  enqueueObject,
   getControllerOf,
   ownerReferencesPatch,
-  resolveControllerRef,
-  runController,
+  QueueController,
   type ControllerContext,
   type ControllerDescriptor,
+  type Syncable,
 } from '../../shared/index.js';
 import { rolloutRecreate } from './recreate.js';
 import { rolloutRolling } from './rolling.js';
@@ -34,28 +35,25 @@ const deploymentKind = { apiVersion: 'apps/v1', kind: 'Deployment' };
  * `kubectl rollout history/undo`, history cleanup, pause, and the Available/Progressing conditions
  * `kubectl rollout status` waits on.
  */
-export class DeploymentController {
-  /** Replaced in tests. */
-  syncHandler: (key: string) => Promise<void> = (key) => this.sync(key);
-  readonly queue: RateLimitingQueue<string>;
+export class DeploymentController extends QueueController {
   readonly dInformer: SharedInformer<Deployment>;
   readonly rsInformer: SharedInformer<ReplicaSet>;
   readonly podInformer: SharedInformer<Pod>;
   readonly dClient: ResourceClient<Deployment>;
   readonly rsClient: ResourceClient<ReplicaSet>;
+  private readonly ownerOf: (rs: ReplicaSet) => Deployment | undefined;
+  private readonly replicaSetOf: (pod: Pod) => ReplicaSet | undefined;
 
-  constructor(readonly ctx: ControllerContext) {
-    this.queue = new RateLimitingQueue<string>(undefined, ctx.clock);
+  constructor(ctx: ControllerContext) {
+    super(ctx, 'deployment');
     this.dInformer = ctx.informers.informerFor<Deployment>(resources.deployments);
     this.rsInformer = ctx.informers.informerFor<ReplicaSet>(resources.replicasets);
     this.podInformer = ctx.informers.informerFor<Pod>(resources.pods);
     this.dClient = ctx.client<Deployment>(resources.deployments);
     this.rsClient = ctx.client<ReplicaSet>(resources.replicasets);
-    this.dInformer.addEventHandler({
-      onAdd: (d) => this.enqueue(d),
-      onUpdate: (_old, d) => this.enqueue(d),
-      onDelete: (obj) => this.enqueue(deletedObject(obj)),
-    });
+    this.ownerOf = controllerOwnerLookup('Deployment', this.dInformer);
+    this.replicaSetOf = controllerOwnerLookup('ReplicaSet', this.rsInformer);
+    this.dInformer.addEventHandler(enqueueObject(this.queue));
     this.rsInformer.addEventHandler({
       onAdd: (rs) => this.addReplicaSet(rs),
       onUpdate: (oldRS, rs) => this.updateReplicaSet(oldRS, rs),
@@ -64,23 +62,12 @@ export class DeploymentController {
     this.podInformer.addEventHandler({ onDelete: (obj) => this.deletePod(obj) });
   }
 
-  run(signal: AbortSignal): Promise<void> {
-    return runController({
-      log: this.ctx.log,
-      informers: [this.dInformer, this.rsInformer, this.podInformer],
-      queue: this.queue,
-      sync: (key) => this.syncHandler(key),
-      workers: this.ctx.options.concurrentSyncs.deployment,
-      signal,
-    });
+  protected informersToSync(): Syncable[] {
+    return [this.dInformer, this.rsInformer, this.podInformer];
   }
 
   keyOf(d: Deployment): string {
     return metaNamespaceKey(d);
-  }
-
-  enqueue(d: Deployment): void {
-    this.queue.add(metaNamespaceKey(d));
   }
 
   /** sync reconciles one Deployment: claim ReplicaSets, then scale, pause, or roll out. */
@@ -149,10 +136,6 @@ export class DeploymentController {
     return out;
   }
 
-  private ownerOf(rs: ReplicaSet): Deployment | undefined {
-    return resolveControllerRef(getControllerOf(rs), 'Deployment', (n) => this.dInformer.store.getByName(rs.metadata?.namespace ?? '', n));
-  }
-
   /** deploymentsMatching lists the deployments whose selector matches an orphan ReplicaSet. */
   private deploymentsMatching(rs: ReplicaSet): Deployment[] {
     return this.dInformer.store.listNamespace(rs.metadata?.namespace ?? '').filter((d) => {
@@ -200,8 +183,7 @@ export class DeploymentController {
 
   /** deletePod matters to Recreate only: the new ReplicaSet starts once the last old pod is gone. */
   private deletePod(obj: Pod | DeletedFinalStateUnknown<Pod>): void {
-    const pod = deletedObject(obj);
-    const rs = resolveControllerRef(getControllerOf(pod), 'ReplicaSet', (n) => this.rsInformer.store.getByName(pod.metadata?.namespace ?? '', n));
+    const rs = this.replicaSetOf(deletedObject(obj));
     const d = rs ? this.ownerOf(rs) : undefined;
     if (d && d.spec?.strategy?.type === 'Recreate') this.enqueue(d);
   }

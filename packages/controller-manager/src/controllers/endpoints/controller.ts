@@ -1,15 +1,8 @@
 import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1.js';
 import { isNotFound } from '@nanokube/api';
-import {
-  metaNamespaceKey,
-  RateLimitingQueue,
-  resources,
-  splitMetaNamespaceKey,
-  type ResourceClient,
-  type SharedInformer,
-} from '@nanokube/client';
-import { deletedObject, runController, type ControllerContext, type ControllerDescriptor } from '../../shared/index.js';
-import { hasSelector, isApiserverService, podEndpointChanged, podsSelectedBy, servicesSelectingPod } from './pods.js';
+import { resources, splitMetaNamespaceKey, type ResourceClient, type SharedInformer } from '@nanokube/client';
+import { enqueueObject, QueueController, type ControllerContext, type ControllerDescriptor, type Syncable } from '../../shared/index.js';
+import { hasSelector, isApiserverService, podsSelectedBy, servicePodHandlers } from './pods.js';
 import { computeSubsets } from './subsets.js';
 
 /** Label upstream puts on the Endpoints (and EndpointSlices) of a headless Service. */
@@ -21,45 +14,27 @@ export const headlessLabel = 'service.kubernetes.io/headless';
  * selector are left alone: their Endpoints are the user's. The `default/kubernetes` Endpoints belong to
  * the apiserver and are never touched.
  */
-export class EndpointsController {
-  /** Replaced in tests. */
-  syncHandler: (key: string) => Promise<void> = (key) => this.sync(key);
-  readonly queue: RateLimitingQueue<string>;
+export class EndpointsController extends QueueController {
   readonly serviceInformer: SharedInformer<Service>;
   readonly podInformer: SharedInformer<Pod>;
   readonly endpointsInformer: SharedInformer<Endpoints>;
   readonly endpointsClient: ResourceClient<Endpoints>;
 
-  constructor(readonly ctx: ControllerContext) {
-    this.queue = new RateLimitingQueue<string>(undefined, ctx.clock);
+  constructor(ctx: ControllerContext) {
+    super(ctx, 'endpoint');
     this.serviceInformer = ctx.informers.informerFor<Service>(resources.services);
     this.podInformer = ctx.informers.informerFor<Pod>(resources.pods);
     this.endpointsInformer = ctx.informers.informerFor<Endpoints>(resources.endpoints);
     this.endpointsClient = ctx.client<Endpoints>(resources.endpoints);
-    const enqueue = (o: Service | Endpoints): void => this.queue.add(metaNamespaceKey(o));
-    this.serviceInformer.addEventHandler({ onAdd: enqueue, onUpdate: (_o, s) => enqueue(s), onDelete: (o) => enqueue(deletedObject(o)) });
-    this.endpointsInformer.addEventHandler({ onUpdate: (_o, e) => enqueue(e), onDelete: (o) => enqueue(deletedObject(o)) });
-    this.podInformer.addEventHandler({
-      onAdd: (pod) => this.enqueueServicesOf(pod),
-      onUpdate: (oldPod, pod) => {
-        const changed = podEndpointChanged(oldPod, pod);
-        if (!changed.endpoint) return;
-        this.enqueueServicesOf(pod);
-        if (changed.labels) this.enqueueServicesOf(oldPod);
-      },
-      onDelete: (obj) => this.enqueueServicesOf(deletedObject(obj)),
-    });
+    this.serviceInformer.addEventHandler(enqueueObject(this.queue));
+    // Endpoints: updates and deletes only, as upstream.
+    const { onUpdate, onDelete } = enqueueObject<Endpoints>(this.queue);
+    this.endpointsInformer.addEventHandler({ onUpdate, onDelete });
+    this.podInformer.addEventHandler(servicePodHandlers(this.serviceInformer.store, this.queue));
   }
 
-  run(signal: AbortSignal): Promise<void> {
-    return runController({
-      log: this.ctx.log,
-      informers: [this.serviceInformer, this.podInformer, this.endpointsInformer],
-      queue: this.queue,
-      sync: (key) => this.syncHandler(key),
-      workers: this.ctx.options.concurrentSyncs.endpoint,
-      signal,
-    });
+  protected informersToSync(): Syncable[] {
+    return [this.serviceInformer, this.podInformer, this.endpointsInformer];
   }
 
   /** sync makes the Endpoints of the Service `key` match its pods, or deletes them with the Service. */
@@ -97,10 +72,6 @@ export class EndpointsController {
     else delete next.subsets;
     await client.update(next);
     log.debug({ subsets: subsets.length }, 'Updated endpoints');
-  }
-
-  private enqueueServicesOf(pod: Pod): void {
-    for (const svc of servicesSelectingPod(this.serviceInformer.store, pod)) this.queue.add(metaNamespaceKey(svc));
   }
 }
 

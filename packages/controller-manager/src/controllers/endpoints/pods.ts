@@ -4,7 +4,8 @@
  */
 import type { Pod, Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import { selectorFromSet } from '@nanokube/api';
-import type { Indexer } from '@nanokube/client';
+import { metaNamespaceKey, type EventHandlers, type Indexer } from '@nanokube/client';
+import { deletedObject, type KeyQueue } from '../../shared/index.js';
 
 /** The `default/kubernetes` Service's endpoints belong to the apiserver; controllers never touch them. */
 export function isApiserverService(svc: Service): boolean {
@@ -92,4 +93,25 @@ export function podEndpointChanged(oldPod: Pod, pod: Pod): { labels: boolean; en
       p.spec?.subdomain,
     ]);
   return { labels, endpoint: labels || view(oldPod) !== view(pod) };
+}
+
+/**
+ * servicePodHandlers returns the pod handlers both endpoint controllers share: a pod's add, delete
+ * (tombstones unwrapped) or endpoint-relevant update enqueues the Services selecting it, and after a
+ * label change also those that selected its old labels.
+ */
+export function servicePodHandlers(services: Indexer<Service>, queue: KeyQueue): EventHandlers<Pod> {
+  const enqueueServicesOf = (pod: Pod): void => {
+    for (const svc of servicesSelectingPod(services, pod)) queue.add(metaNamespaceKey(svc));
+  };
+  return {
+    onAdd: enqueueServicesOf,
+    onUpdate: (oldPod, pod) => {
+      const changed = podEndpointChanged(oldPod, pod);
+      if (!changed.endpoint) return;
+      enqueueServicesOf(pod);
+      if (changed.labels) enqueueServicesOf(oldPod);
+    },
+    onDelete: (obj) => enqueueServicesOf(deletedObject(obj)),
+  };
 }

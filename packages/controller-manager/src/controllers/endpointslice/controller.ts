@@ -1,16 +1,9 @@
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import { isNotFound } from '@nanokube/api';
-import {
-  metaNamespaceKey,
-  RateLimitingQueue,
-  resources,
-  splitMetaNamespaceKey,
-  type ResourceClient,
-  type SharedInformer,
-} from '@nanokube/client';
-import { deletedObject, runController, type ControllerContext, type ControllerDescriptor } from '../../shared/index.js';
-import { hasSelector, isApiserverService, podEndpointChanged, podsSelectedBy, servicesSelectingPod } from '../endpoints/pods.js';
+import { metaNamespaceKey, resources, splitMetaNamespaceKey, type ResourceClient, type SharedInformer } from '@nanokube/client';
+import { deletedObject, QueueController, type ControllerContext, type ControllerDescriptor, type Syncable } from '../../shared/index.js';
+import { hasSelector, isApiserverService, podsSelectedBy, servicePodHandlers } from '../endpoints/pods.js';
 import {
   chunk,
   desiredEndpointGroups,
@@ -32,10 +25,7 @@ import { SliceTracker } from './tracker.js';
  * `kubernetes.io/service-name` and managed-by `endpointslice-controller.k8s.io`, owned by the Service so
  * the garbage collector removes them with it. A Service without endpoints keeps one empty placeholder.
  */
-export class EndpointSliceController {
-  /** Replaced in tests. */
-  syncHandler: (key: string) => Promise<void> = (key) => this.sync(key);
-  readonly queue: RateLimitingQueue<string>;
+export class EndpointSliceController extends QueueController {
   readonly serviceInformer: SharedInformer<Service>;
   readonly podInformer: SharedInformer<Pod>;
   readonly sliceInformer: SharedInformer<EndpointSlice>;
@@ -43,8 +33,8 @@ export class EndpointSliceController {
   /** Our own writes not yet seen in the cache: syncing before they arrive would duplicate slices. */
   readonly tracker = new SliceTracker();
 
-  constructor(readonly ctx: ControllerContext) {
-    this.queue = new RateLimitingQueue<string>(undefined, ctx.clock);
+  constructor(ctx: ControllerContext) {
+    super(ctx, 'endpointslice');
     this.serviceInformer = ctx.informers.informerFor<Service>(resources.services);
     this.podInformer = ctx.informers.informerFor<Pod>(resources.pods);
     this.sliceInformer = ctx.informers.informerFor<EndpointSlice>(resources.endpointslices);
@@ -74,27 +64,11 @@ export class EndpointSliceController {
         this.queue.add(k);
       },
     });
-    this.podInformer.addEventHandler({
-      onAdd: (pod) => this.enqueueServicesOf(pod),
-      onUpdate: (oldPod, pod) => {
-        const changed = podEndpointChanged(oldPod, pod);
-        if (!changed.endpoint) return;
-        this.enqueueServicesOf(pod);
-        if (changed.labels) this.enqueueServicesOf(oldPod);
-      },
-      onDelete: (obj) => this.enqueueServicesOf(deletedObject(obj)),
-    });
+    this.podInformer.addEventHandler(servicePodHandlers(this.serviceInformer.store, this.queue));
   }
 
-  run(signal: AbortSignal): Promise<void> {
-    return runController({
-      log: this.ctx.log,
-      informers: [this.serviceInformer, this.podInformer, this.sliceInformer],
-      queue: this.queue,
-      sync: (key) => this.syncHandler(key),
-      workers: this.ctx.options.concurrentSyncs.endpointslice,
-      signal,
-    });
+  protected informersToSync(): Syncable[] {
+    return [this.serviceInformer, this.podInformer, this.sliceInformer];
   }
 
   /** sync reconciles the EndpointSlices of the Service `key` with the pods it selects. */
@@ -167,10 +141,6 @@ export class EndpointSliceController {
       if (!isNotFound(err)) throw err;
     }
     this.tracker.deleted(key, slice.metadata?.name ?? '');
-  }
-
-  private enqueueServicesOf(pod: Pod): void {
-    for (const svc of servicesSelectingPod(this.serviceInformer.store, pod)) this.queue.add(metaNamespaceKey(svc));
   }
 }
 

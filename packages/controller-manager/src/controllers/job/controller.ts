@@ -1,27 +1,19 @@
 import type { Job, JobStatus } from 'kubernetes-types/batch/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { isNotFound, selectorFromLabelSelector } from '@nanokube/api';
-import {
-  metaNamespaceKey,
-  RateLimitingQueue,
-  resources,
-  splitMetaNamespaceKey,
-  type DeletedFinalStateUnknown,
-  type ResourceClient,
-  type SharedInformer,
-} from '@nanokube/client';
+import { metaNamespaceKey, resources, splitMetaNamespaceKey, type ResourceClient, type SharedInformer } from '@nanokube/client';
 import {
   claimObjects,
   ControllerExpectations,
-  deletedObject,
-  getControllerOf,
+  controllerOwnerLookup,
+  expectationsObserver,
   isPodActive,
   isPodReady,
   ownerReferencesPatch,
   podKey,
-  resolveControllerRef,
-  runController,
+  QueueController,
   type ControllerContext,
+  type Syncable,
   type ControllerDescriptor,
 } from '../../shared/index.js';
 import { completionIndex, formatIndexes, isIndexed, jobKind } from './pods.js';
@@ -36,40 +28,31 @@ import { finishedAt, isJobFinished, restartsOf, rfc3339, setCondition } from './
  * start and completion times and the `Complete`/`Failed`/`Suspended` conditions, and deletes finished
  * Jobs `ttlSecondsAfterFinished` later (upstream's ttl-after-finished controller, folded in).
  */
-export class JobController {
-  /** Replaced in tests. */
-  syncHandler: (key: string) => Promise<void> = (key) => this.sync(key);
-  readonly queue: RateLimitingQueue<string>;
+export class JobController extends QueueController {
   readonly expectations: ControllerExpectations;
   readonly jobInformer: SharedInformer<Job>;
   readonly podInformer: SharedInformer<Pod>;
   readonly jobClient: ResourceClient<Job>;
   readonly podClient: ResourceClient<Pod>;
 
-  constructor(readonly ctx: ControllerContext) {
-    this.queue = new RateLimitingQueue<string>(undefined, ctx.clock);
+  private readonly ownerOf: (pod: Pod) => Job | undefined;
+
+  constructor(ctx: ControllerContext) {
+    super(ctx, 'job');
     this.expectations = new ControllerExpectations(ctx.clock);
     this.jobInformer = ctx.informers.informerFor<Job>(resources.jobs);
     this.podInformer = ctx.informers.informerFor<Pod>(resources.pods);
     this.jobClient = ctx.client<Job>(resources.jobs);
     this.podClient = ctx.client<Pod>(resources.pods);
+    this.ownerOf = controllerOwnerLookup('Job', this.jobInformer);
+    const observe = expectationsObserver(this.expectations, this.queue, this.ownerOf);
     this.jobInformer.addEventHandler({
       onAdd: (j) => this.enqueue(j),
       onUpdate: (_o, j) => this.enqueue(j),
-      onDelete: (o) => {
-        const key = metaNamespaceKey(deletedObject(o));
-        this.expectations.deleteExpectations(key);
-        this.queue.add(key);
-      },
+      onDelete: observe.ownerDeleted,
     });
     this.podInformer.addEventHandler({
-      onAdd: (pod) => {
-        const job = this.ownerOf(pod);
-        if (!job) return;
-        if (pod.metadata?.deletionTimestamp) this.expectations.deletionObserved(metaNamespaceKey(job), podKey(pod));
-        else this.expectations.creationObserved(metaNamespaceKey(job));
-        this.enqueue(job);
-      },
+      onAdd: (pod) => (pod.metadata?.deletionTimestamp ? observe.deleted(pod) : observe.created(pod)),
       onUpdate: (oldPod, pod) => {
         if (oldPod.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
         const job = this.ownerOf(pod);
@@ -78,23 +61,12 @@ export class JobController {
         const oldJob = this.ownerOf(oldPod);
         if (oldJob && oldJob !== job) this.enqueue(oldJob);
       },
-      onDelete: (obj) => this.deletePod(obj),
+      onDelete: observe.deleted,
     });
   }
 
-  run(signal: AbortSignal): Promise<void> {
-    return runController({
-      log: this.ctx.log,
-      informers: [this.jobInformer, this.podInformer],
-      queue: this.queue,
-      sync: (key) => this.syncHandler(key),
-      workers: this.ctx.options.concurrentSyncs.job,
-      signal,
-    });
-  }
-
-  enqueue(job: Job): void {
-    this.queue.add(metaNamespaceKey(job));
+  protected informersToSync(): Syncable[] {
+    return [this.jobInformer, this.podInformer];
   }
 
   /** sync reconciles one Job by key from the caches. */
@@ -256,19 +228,6 @@ export class JobController {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
-  }
-
-  private ownerOf(pod: Pod): Job | undefined {
-    return resolveControllerRef(getControllerOf(pod), 'Job', (n) => this.jobInformer.store.getByName(pod.metadata?.namespace ?? '', n));
-  }
-
-  private deletePod(obj: Pod | DeletedFinalStateUnknown<Pod>): void {
-    const pod = deletedObject(obj);
-    const job = this.ownerOf(pod);
-    if (!job) return;
-    const key = metaNamespaceKey(job);
-    this.expectations.deletionObserved(key, podKey(pod));
-    this.queue.add(key);
   }
 }
 

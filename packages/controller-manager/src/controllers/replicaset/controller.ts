@@ -1,28 +1,21 @@
 import type { ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { selectorFromLabelSelector } from '@nanokube/api';
-import {
-  metaNamespaceKey,
-  RateLimitingQueue,
-  resources,
-  splitMetaNamespaceKey,
-  type DeletedFinalStateUnknown,
-  type ResourceClient,
-  type SharedInformer,
-} from '@nanokube/client';
+import { metaNamespaceKey, resources, splitMetaNamespaceKey, type ResourceClient, type SharedInformer } from '@nanokube/client';
 import {
   claimObjects,
   ControllerExpectations,
-  deletedObject,
+  controllerOwnerLookup,
+  expectationsObserver,
   getControllerOf,
   isPodActive,
   isPodReady,
   ownerReferencesPatch,
-  podKey,
-  resolveControllerRef,
-  runController,
+  QueueController,
   type ControllerContext,
   type ControllerDescriptor,
+  type ExpectationsObserver,
+  type Syncable,
 } from '../../shared/index.js';
 import { manageReplicas } from './replicas.js';
 import { calculateStatus, updateReplicaSetStatus } from './status.js';
@@ -38,48 +31,39 @@ export const burstReplicas = 500;
  * pods, releases pods that stopped matching, creates missing pods in slow-start batches and deletes the
  * surplus (least valuable first), guarded by expectations so a slow watch never causes over-creation.
  */
-export class ReplicaSetController {
-  /** Replaced in tests. */
-  syncHandler: (key: string) => Promise<void> = (key) => this.sync(key);
-  readonly queue: RateLimitingQueue<string>;
+export class ReplicaSetController extends QueueController {
   readonly expectations: ControllerExpectations;
   readonly rsInformer: SharedInformer<ReplicaSet>;
   readonly podInformer: SharedInformer<Pod>;
   readonly rsClient: ResourceClient<ReplicaSet>;
   readonly podClient: ResourceClient<Pod>;
+  /** resolveOwner returns the ReplicaSet controlling pod, if it exists in the cache. */
+  private readonly resolveOwner: (pod: Pod) => ReplicaSet | undefined;
+  private readonly observe: ExpectationsObserver<ReplicaSet>;
 
-  constructor(readonly ctx: ControllerContext) {
-    this.queue = new RateLimitingQueue<string>(undefined, ctx.clock);
+  constructor(ctx: ControllerContext) {
+    super(ctx, 'replicaset');
     this.expectations = new ControllerExpectations(ctx.clock);
     this.rsInformer = ctx.informers.informerFor<ReplicaSet>(resources.replicasets);
     this.podInformer = ctx.informers.informerFor<Pod>(resources.pods);
     this.rsClient = ctx.client<ReplicaSet>(resources.replicasets);
     this.podClient = ctx.client<Pod>(resources.pods);
+    this.resolveOwner = controllerOwnerLookup('ReplicaSet', this.rsInformer);
+    this.observe = expectationsObserver(this.expectations, this.queue, this.resolveOwner);
     this.rsInformer.addEventHandler({
       onAdd: (rs) => this.enqueue(rs),
       onUpdate: (_old, rs) => this.enqueue(rs),
-      onDelete: (obj) => this.deleteReplicaSet(obj),
+      onDelete: this.observe.ownerDeleted,
     });
     this.podInformer.addEventHandler({
       onAdd: (pod) => this.addPod(pod),
       onUpdate: (oldPod, pod) => this.updatePod(oldPod, pod),
-      onDelete: (obj) => this.deletePod(obj),
+      onDelete: this.observe.deleted,
     });
   }
 
-  run(signal: AbortSignal): Promise<void> {
-    return runController({
-      log: this.ctx.log,
-      informers: [this.rsInformer, this.podInformer],
-      queue: this.queue,
-      sync: (key) => this.syncHandler(key),
-      workers: this.ctx.options.concurrentSyncs.replicaset,
-      signal,
-    });
-  }
-
-  enqueue(rs: ReplicaSet): void {
-    this.queue.add(metaNamespaceKey(rs));
+  protected informersToSync(): Syncable[] {
+    return [this.rsInformer, this.podInformer];
   }
 
   /** sync reconciles one ReplicaSet by key; it re-reads everything from the caches. */
@@ -136,20 +120,6 @@ export class ReplicaSetController {
     if (manageErr !== undefined) throw manageErr;
   }
 
-  private deleteReplicaSet(obj: ReplicaSet | DeletedFinalStateUnknown<ReplicaSet>): void {
-    const rs = deletedObject(obj);
-    const key = metaNamespaceKey(rs);
-    this.expectations.deleteExpectations(key);
-    this.queue.add(key);
-  }
-
-  /** resolveOwner returns the ReplicaSet controlling pod, if it exists in the cache. */
-  private resolveOwner(pod: Pod): ReplicaSet | undefined {
-    return resolveControllerRef(getControllerOf(pod), 'ReplicaSet', (n) =>
-      this.rsInformer.store.getByName(pod.metadata?.namespace ?? '', n),
-    );
-  }
-
   /** replicaSetsMatching lists the ReplicaSets whose selector matches an orphan pod. */
   private replicaSetsMatching(pod: Pod): ReplicaSet[] {
     return this.rsInformer.store.listNamespace(pod.metadata?.namespace ?? '').filter((rs) => {
@@ -165,15 +135,11 @@ export class ReplicaSetController {
   private addPod(pod: Pod): void {
     if (pod.metadata?.deletionTimestamp) {
       // On restart a pod may already be pending deletion: do not count it as a creation.
-      this.deletePod(pod);
+      this.observe.deleted(pod);
       return;
     }
-    const ref = getControllerOf(pod);
-    if (ref) {
-      const rs = this.resolveOwner(pod);
-      if (!rs) return;
-      this.expectations.creationObserved(metaNamespaceKey(rs));
-      this.enqueue(rs);
+    if (getControllerOf(pod)) {
+      this.observe.created(pod);
       return;
     }
     for (const rs of this.replicaSetsMatching(pod)) this.enqueue(rs);
@@ -184,8 +150,8 @@ export class ReplicaSetController {
     const labelsChanged = JSON.stringify(oldPod.metadata?.labels ?? {}) !== JSON.stringify(pod.metadata?.labels ?? {});
     if (pod.metadata?.deletionTimestamp) {
       // A graceful delete shows up as an update first: count it now so the replacement starts at once.
-      this.deletePod(pod);
-      if (labelsChanged) this.deletePod(oldPod);
+      this.observe.deleted(pod);
+      if (labelsChanged) this.observe.deleted(oldPod);
       return;
     }
     const oldRef = getControllerOf(oldPod);
@@ -204,15 +170,6 @@ export class ReplicaSetController {
       return;
     }
     if (labelsChanged || refChanged) for (const rs of this.replicaSetsMatching(pod)) this.enqueue(rs);
-  }
-
-  private deletePod(obj: Pod | DeletedFinalStateUnknown<Pod>): void {
-    const pod = deletedObject(obj);
-    const rs = this.resolveOwner(pod);
-    if (!rs) return;
-    const key = metaNamespaceKey(rs);
-    this.expectations.deletionObserved(key, podKey(pod));
-    this.queue.add(key);
   }
 }
 

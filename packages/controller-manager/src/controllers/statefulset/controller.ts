@@ -1,24 +1,19 @@
 import type { ControllerRevision, StatefulSet, StatefulSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
 import { isConflict, selectorFromLabelSelector, type Selector } from '@nanokube/api';
-import {
-  metaNamespaceKey,
-  RateLimitingQueue,
-  resources,
-  splitMetaNamespaceKey,
-  type ResourceClient,
-  type SharedInformer,
-} from '@nanokube/client';
+import { metaNamespaceKey, resources, splitMetaNamespaceKey, type ResourceClient, type SharedInformer } from '@nanokube/client';
 import {
   claimObjects,
+  controllerOwnerLookup,
   deletedObject,
+  enqueueObject,
   getControllerOf,
   isPodReady,
   ownerReferencesPatch,
-  resolveControllerRef,
-  runController,
+  QueueController,
   type ControllerContext,
   type ControllerDescriptor,
+  type Syncable,
 } from '../../shared/index.js';
 import { truncateHistory } from '../daemonset/revisions.js';
 import { StatefulSetControl } from './control.js';
@@ -33,10 +28,7 @@ import { ensureUpdateRevision } from './revision.js';
  * updates (upstream statefulset controller). Templates are versioned as ControllerRevisions; pods carry
  * their revision's name in `controller-revision-hash`.
  */
-export class StatefulSetController {
-  /** Replaced in tests. */
-  syncHandler: (key: string) => Promise<void> = (key) => this.sync(key);
-  readonly queue: RateLimitingQueue<string>;
+export class StatefulSetController extends QueueController {
   readonly setInformer: SharedInformer<StatefulSet>;
   readonly podInformer: SharedInformer<Pod>;
   readonly claimInformer: SharedInformer<PersistentVolumeClaim>;
@@ -45,9 +37,10 @@ export class StatefulSetController {
   readonly podClient: ResourceClient<Pod>;
   readonly revisionClient: ResourceClient<ControllerRevision>;
   private readonly control: StatefulSetControl;
+  private readonly ownerOf: (pod: Pod) => StatefulSet | undefined;
 
-  constructor(readonly ctx: ControllerContext) {
-    this.queue = new RateLimitingQueue<string>(undefined, ctx.clock);
+  constructor(ctx: ControllerContext) {
+    super(ctx, 'statefulset');
     this.setInformer = ctx.informers.informerFor<StatefulSet>(resources.statefulsets);
     this.podInformer = ctx.informers.informerFor<Pod>(resources.pods);
     this.claimInformer = ctx.informers.informerFor<PersistentVolumeClaim>(resources.persistentvolumeclaims);
@@ -55,6 +48,7 @@ export class StatefulSetController {
     this.setClient = ctx.client<StatefulSet>(resources.statefulsets);
     this.podClient = ctx.client<Pod>(resources.pods);
     this.revisionClient = ctx.client<ControllerRevision>(resources.controllerrevisions);
+    this.ownerOf = controllerOwnerLookup('StatefulSet', this.setInformer);
     const podControl = new StatefulPodControl({
       podClient: this.podClient,
       claimClient: ctx.client<PersistentVolumeClaim>(resources.persistentvolumeclaims),
@@ -62,11 +56,7 @@ export class StatefulSetController {
       recorder: ctx.recorder,
     });
     this.control = new StatefulSetControl({ podControl, recorder: ctx.recorder, log: ctx.log, now: () => ctx.clock.now() });
-    this.setInformer.addEventHandler({
-      onAdd: (set) => this.enqueue(set),
-      onUpdate: (_o, set) => this.enqueue(set),
-      onDelete: (o) => this.enqueue(deletedObject(o)),
-    });
+    this.setInformer.addEventHandler(enqueueObject(this.queue));
     this.podInformer.addEventHandler({
       onAdd: (pod) => this.podChanged(undefined, pod),
       onUpdate: (old, pod) => this.podChanged(old, pod),
@@ -76,19 +66,8 @@ export class StatefulSetController {
     this.claimInformer.addEventHandler({ onDelete: (o) => this.claimDeleted(deletedObject(o)) });
   }
 
-  run(signal: AbortSignal): Promise<void> {
-    return runController({
-      log: this.ctx.log,
-      informers: [this.setInformer, this.podInformer, this.claimInformer, this.revisionInformer],
-      queue: this.queue,
-      sync: (key) => this.syncHandler(key),
-      workers: this.ctx.options.concurrentSyncs.statefulset,
-      signal,
-    });
-  }
-
-  enqueue(set: StatefulSet): void {
-    this.queue.add(metaNamespaceKey(set));
+  protected informersToSync(): Syncable[] {
+    return [this.setInformer, this.podInformer, this.claimInformer, this.revisionInformer];
   }
 
   /** sync reconciles one StatefulSet by key from the caches. */
@@ -213,10 +192,6 @@ export class StatefulSetController {
   private enqueueOwner(pod: Pod): void {
     const set = this.ownerOf(pod);
     if (set) this.enqueue(set);
-  }
-
-  private ownerOf(pod: Pod): StatefulSet | undefined {
-    return resolveControllerRef(getControllerOf(pod), 'StatefulSet', (n) => this.setInformer.store.getByName(pod.metadata?.namespace ?? '', n));
   }
 
   private claimDeleted(claim: PersistentVolumeClaim): void {

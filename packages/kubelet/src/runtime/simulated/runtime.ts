@@ -37,6 +37,9 @@ export const simulatedMemoryUsageAnnotation = 'simulated.nanokube.io/memory-usag
 /** Usage of a simulated container without annotations: an idle process. */
 const defaultNanoCores = 1_000_000;
 const defaultMemoryBytes = 4 << 20;
+/** What a simulated node's system (kubelet, runtime, kernel) uses besides containers. */
+const systemNanoCores = 40_000_000;
+const systemMemoryBytes = 320 << 20;
 
 /** simulatedUsage reads a pod's usage annotations (per container); bad or missing values use the defaults. */
 export function simulatedUsage(pod: Pod | undefined): { nanoCores: number; memoryBytes: number } {
@@ -83,8 +86,17 @@ export class SimulatedRuntime implements RuntimeService {
   private readonly listeners = new Set<(ev: RuntimeEvent) => void>();
   private readonly clock: Clock;
 
+  private readonly bootedAt: number;
+
   constructor(private readonly opts: SimulatedRuntimeOptions) {
     this.clock = opts.clock ?? realClock;
+    this.bootedAt = this.clock.now();
+  }
+
+  /** systemUsage is a steady 40m CPU and 320 MiB for the node itself, so idle nodes do not show zero. */
+  systemUsage(): { timestamp: number; cpuUsageCoreNanoSeconds: number; usageNanoCores: number; memoryWorkingSetBytes: number } {
+    const now = this.clock.now();
+    return { timestamp: now, cpuUsageCoreNanoSeconds: Math.round(((now - this.bootedAt) / 1000) * systemNanoCores), usageNanoCores: systemNanoCores, memoryWorkingSetBytes: systemMemoryBytes };
   }
 
   version(): { runtimeName: string; runtimeVersion: string } {

@@ -1,10 +1,11 @@
 import { Readable } from 'node:stream';
-import type { Logger } from '@nanokube/component-base';
+import { renderMetrics, type Logger } from '@nanokube/component-base';
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
+import { storeMetrics } from '../metrics.js';
 import type { StoreEngine } from '../engine.js';
 import { errMessageTooLarge, errRequestTooLarge, GrpcCode, isRpcError, RpcError } from '../errors.js';
 import { dumpSnapshot } from '../snapshot/format.js';
@@ -136,6 +137,11 @@ export function buildStoreApp(opts: StoreAppOptions): StoreApp {
 
   const version = `{"etcdserver":"${etcdVersion}","etcdcluster":"3.4.0"}`;
   app.get('/version', (_req, reply) => reply.headers({ ...corsHeaders, ...jsonHeaders }).send(version));
+  const metrics = storeMetrics(engine);
+  app.get('/metrics', async (_req, reply) => {
+    const { contentType, body } = await renderMetrics(metrics);
+    return reply.headers({ ...corsHeaders, 'content-type': contentType }).send(body);
+  });
   app.get('/health', (_req, reply) => reply.headers({ ...corsHeaders, ...textHeaders }).send('{"health":"true"}'));
   const endStreams = (): void => {
     // Clients keep their side of a stream open: end ours, then drop the connection.

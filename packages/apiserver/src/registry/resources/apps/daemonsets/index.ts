@@ -1,29 +1,15 @@
 /** The `daemonsets` resource (apps/v1). */
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
-import type { KubeObject } from '../../../types.js';
 import { standardVerbs, type NanoResourceDefinition } from '../../shared/definition.js';
 import { defaultPodTemplate } from '../../shared/pod-spec/defaults.js';
 import { defineStatusStrategy, defineStrategy } from '../../shared/strategy.js';
-import {
-  ageColumn,
-  ageOf,
-  col,
-  containersColumn,
-  formatLabels,
-  imagesColumn,
-  labelSelectorString,
-  layoutContainerCells,
-  nameColumn,
-  selectorColumn,
-  table,
-} from '../../shared/table.js';
+import { col, formatLabels } from '../../shared/table.js';
 import { setDefault } from '../../shared/util.js';
 import type { FieldError } from '../../shared/validation.js';
 import { invalid, validateNonNegative } from '../../shared/validation.js';
 import { isZeroIntOrPercent, validateIntOrPercent, validateSelectorAndTemplate, validateStrategyType } from '../../shared/workload.js';
+import { labelSelectorCell, workloadTable } from '../../shared/workload-table.js';
 import { validateSelectorImmutable } from '../deployments/strategy.js';
-
-const ds = (o: KubeObject): DaemonSet => o as unknown as DaemonSet;
 
 function defaultDaemonSet(d: DaemonSet): void {
   const spec = d.spec;
@@ -65,39 +51,28 @@ export const daemonSetStrategy = defineStrategy<DaemonSet>({
   validateUpdate: (d, old) => validateSelectorImmutable(d.spec?.selector, old.spec?.selector),
 });
 
-export const daemonSetTable = table(
-  [
-    nameColumn,
+export const daemonSetTable = workloadTable<DaemonSet>({
+  columns: [
     col('Desired', 'The total number of nodes that should be running the daemon pod.', { type: 'integer' }),
     col('Current', 'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.', { type: 'integer' }),
     col('Ready', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.', { type: 'integer' }),
     col('Up-to-date', 'The total number of nodes that are running updated daemon pod', { type: 'integer' }),
     col('Available', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available.', { type: 'integer' }),
     col('Node Selector', 'NodeSelector is a selector which must be true for the pod to fit on a node.'),
-    ageColumn,
-    containersColumn,
-    imagesColumn,
-    selectorColumn('A label query over pods that are managed by the daemon set.'),
   ],
-  (o, now) => {
-    const d = ds(o);
+  cells: (d) => {
     const st = d.status;
-    const [containers, images] = layoutContainerCells(d.spec?.template?.spec?.containers);
     return [
-      o.metadata.name ?? '',
       st?.desiredNumberScheduled ?? 0,
       st?.currentNumberScheduled ?? 0,
       st?.numberReady ?? 0,
       st?.updatedNumberScheduled ?? 0,
       st?.numberAvailable ?? 0,
       formatLabels(d.spec?.template?.spec?.nodeSelector),
-      ageOf(o, now),
-      containers,
-      images,
-      labelSelectorString(d.spec?.selector),
     ];
   },
-);
+  selector: { description: 'A label query over pods that are managed by the daemon set.', cell: labelSelectorCell },
+});
 
 export const daemonsets: NanoResourceDefinition = {
   group: 'apps',

@@ -1,27 +1,14 @@
 /** The `replicasets` resource (apps/v1). */
 import type { ReplicaSet } from 'kubernetes-types/apps/v1.js';
-import type { KubeObject } from '../../../types.js';
 import { standardVerbs, type NanoResourceDefinition } from '../../shared/definition.js';
 import { defaultPodTemplate } from '../../shared/pod-spec/defaults.js';
 import { defineStatusStrategy, defineStrategy } from '../../shared/strategy.js';
-import {
-  ageColumn,
-  ageOf,
-  col,
-  containersColumn,
-  imagesColumn,
-  labelSelectorString,
-  layoutContainerCells,
-  nameColumn,
-  selectorColumn,
-  table,
-} from '../../shared/table.js';
+import { col } from '../../shared/table.js';
 import { setDefault } from '../../shared/util.js';
 import { validateNonNegative } from '../../shared/validation.js';
 import { validateSelectorAndTemplate } from '../../shared/workload.js';
+import { labelSelectorCell, labelSelectorScale, workloadTable } from '../../shared/workload-table.js';
 import { validateSelectorImmutable } from '../deployments/strategy.js';
-
-const rs = (o: KubeObject): ReplicaSet => o as unknown as ReplicaSet;
 
 export const replicaSetStrategy = defineStrategy<ReplicaSet>({
   hasStatus: true,
@@ -39,32 +26,15 @@ export const replicaSetStrategy = defineStrategy<ReplicaSet>({
   validateUpdate: (r, old) => validateSelectorImmutable(r.spec?.selector, old.spec?.selector),
 });
 
-export const replicaSetTable = table(
-  [
-    nameColumn,
+export const replicaSetTable = workloadTable<ReplicaSet>({
+  columns: [
     col('Desired', 'Replicas is the number of desired pods.', { type: 'integer' }),
     col('Current', 'Replicas is the most recently observed number of replicas.', { type: 'integer' }),
     col('Ready', 'The number of ready replicas for this replica set.', { type: 'integer' }),
-    ageColumn,
-    containersColumn,
-    imagesColumn,
-    selectorColumn('Selector is a label query over pods that should match the replica count.'),
   ],
-  (o, now) => {
-    const r = rs(o);
-    const [containers, images] = layoutContainerCells(r.spec?.template?.spec?.containers);
-    return [
-      o.metadata.name ?? '',
-      r.spec?.replicas ?? 0,
-      r.status?.replicas ?? 0,
-      r.status?.readyReplicas ?? 0,
-      ageOf(o, now),
-      containers,
-      images,
-      labelSelectorString(r.spec?.selector),
-    ];
-  },
-);
+  cells: (r) => [r.spec?.replicas ?? 0, r.status?.replicas ?? 0, r.status?.readyReplicas ?? 0],
+  selector: { description: 'Selector is a label query over pods that should match the replica count.', cell: labelSelectorCell },
+});
 
 export const replicasets: NanoResourceDefinition = {
   group: 'apps',
@@ -79,6 +49,6 @@ export const replicasets: NanoResourceDefinition = {
   nameValidation: 'DNS1123Subdomain',
   strategy: replicaSetStrategy,
   statusStrategy: defineStatusStrategy<ReplicaSet>(),
-  scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', selector: (o) => labelSelectorString(rs(o).spec?.selector) || undefined },
+  scale: labelSelectorScale,
   table: replicaSetTable,
 };

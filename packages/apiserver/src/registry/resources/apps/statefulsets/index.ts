@@ -1,18 +1,16 @@
 /** The `statefulsets` resource (apps/v1). */
 import type { StatefulSet } from 'kubernetes-types/apps/v1.js';
-import type { KubeObject } from '../../../types.js';
 import { defaultPersistentVolumeClaim } from '../../core/persistentvolumeclaims/index.js';
 import { standardVerbs, type NanoResourceDefinition } from '../../shared/definition.js';
 import { defaultPodTemplate } from '../../shared/pod-spec/defaults.js';
 import { defineStatusStrategy, defineStrategy } from '../../shared/strategy.js';
-import { ageColumn, ageOf, col, containersColumn, imagesColumn, labelSelectorString, layoutContainerCells, nameColumn, table } from '../../shared/table.js';
+import { col } from '../../shared/table.js';
 import { clone, deepEqual, rec, setDefault } from '../../shared/util.js';
 import type { FieldError } from '../../shared/validation.js';
 import { forbidden, notSupported, validateNonNegative } from '../../shared/validation.js';
 import { validateSelectorAndTemplate, validateStrategyType } from '../../shared/workload.js';
+import { labelSelectorScale, workloadTable } from '../../shared/workload-table.js';
 import { validateSelectorImmutable } from '../deployments/strategy.js';
-
-const sts = (o: KubeObject): StatefulSet => o as unknown as StatefulSet;
 
 function defaultStatefulSet(s: StatefulSet): void {
   const spec = s.spec;
@@ -96,14 +94,10 @@ export const statefulSetStrategy = defineStrategy<StatefulSet>({
   validateUpdate: validateStatefulSetUpdate,
 });
 
-export const statefulSetTable = table(
-  [nameColumn, col('Ready', 'Number of the pod with ready state'), ageColumn, containersColumn, imagesColumn],
-  (o, now) => {
-    const s = sts(o);
-    const [containers, images] = layoutContainerCells(s.spec?.template?.spec?.containers);
-    return [o.metadata.name ?? '', `${s.status?.readyReplicas ?? 0}/${s.spec?.replicas ?? 0}`, ageOf(o, now), containers, images];
-  },
-);
+export const statefulSetTable = workloadTable<StatefulSet>({
+  columns: [col('Ready', 'Number of the pod with ready state')],
+  cells: (s) => [`${s.status?.readyReplicas ?? 0}/${s.spec?.replicas ?? 0}`],
+});
 
 export const statefulsets: NanoResourceDefinition = {
   group: 'apps',
@@ -118,6 +112,6 @@ export const statefulsets: NanoResourceDefinition = {
   nameValidation: 'DNS1123Subdomain',
   strategy: statefulSetStrategy,
   statusStrategy: defineStatusStrategy<StatefulSet>(),
-  scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', selector: (o) => labelSelectorString(sts(o).spec?.selector) || undefined },
+  scale: labelSelectorScale,
   table: statefulSetTable,
 };

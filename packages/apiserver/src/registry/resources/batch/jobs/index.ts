@@ -6,22 +6,12 @@ import { standardVerbs, type NanoResourceDefinition } from '../../shared/definit
 import { humanDuration } from '../../shared/humanize.js';
 import { defaultPodTemplate } from '../../shared/pod-spec/defaults.js';
 import { defineStatusStrategy, defineStrategy } from '../../shared/strategy.js';
-import {
-  ageColumn,
-  ageOf,
-  col,
-  containersColumn,
-  imagesColumn,
-  labelSelectorString,
-  layoutContainerCells,
-  nameColumn,
-  selectorColumn,
-  table,
-} from '../../shared/table.js';
+import { col } from '../../shared/table.js';
 import { deepEqual, rec, setDefault } from '../../shared/util.js';
 import type { FieldError } from '../../shared/validation.js';
 import { fieldImmutable, goLabelSelector, invalid, notSupported, validateNonNegative, validatePositive } from '../../shared/validation.js';
 import { validateSelectorAndTemplate } from '../../shared/workload.js';
+import { labelSelectorCell, workloadTable } from '../../shared/workload-table.js';
 
 const j = (o: KubeObject): Job => o as unknown as Job;
 
@@ -134,23 +124,15 @@ function duration(job: Job, now: Date): string {
   return humanDuration((end ? Date.parse(end) : now.getTime()) - Date.parse(start));
 }
 
-export const jobTable = table(
-  [
-    nameColumn,
+export const jobTable = workloadTable<Job>({
+  columns: [
     col('Status', 'Status of the job.'),
     col('Completions', 'The number of pods which reached phase Succeeded.'),
     col('Duration', 'Time required to complete the job.'),
-    ageColumn,
-    containersColumn,
-    imagesColumn,
-    selectorColumn('A label query over pods that should match the pod count.'),
   ],
-  (o, now) => {
-    const job = j(o);
-    const [containers, images] = layoutContainerCells(job.spec?.template?.spec?.containers);
-    return [o.metadata.name ?? '', jobStatus(job), completions(job), duration(job, now), ageOf(o, now), containers, images, labelSelectorString(job.spec?.selector)];
-  },
-);
+  cells: (job, now) => [jobStatus(job), completions(job), duration(job, now)],
+  selector: { description: 'A label query over pods that should match the pod count.', cell: labelSelectorCell },
+});
 
 export const jobs: NanoResourceDefinition = {
   group: 'batch',

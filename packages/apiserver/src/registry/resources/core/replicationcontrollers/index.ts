@@ -4,11 +4,12 @@ import type { KubeObject } from '../../../types.js';
 import { standardVerbs, type NanoResourceDefinition } from '../../shared/definition.js';
 import { defaultPodTemplate } from '../../shared/pod-spec/defaults.js';
 import { defineStatusStrategy, defineStrategy } from '../../shared/strategy.js';
-import { ageColumn, ageOf, col, containersColumn, formatLabels, imagesColumn, layoutContainerCells, nameColumn, selectorColumn, table } from '../../shared/table.js';
+import { col, formatLabels } from '../../shared/table.js';
 import { setDefault } from '../../shared/util.js';
 import type { FieldError } from '../../shared/validation.js';
 import { goStringMap, invalidRendered, required, validateLabels, validateNonNegative } from '../../shared/validation.js';
 import { mapSelectorMatches, validatePodTemplate } from '../../shared/workload.js';
+import { workloadTable } from '../../shared/workload-table.js';
 
 const rc = (o: KubeObject): ReplicationController => o as unknown as ReplicationController;
 
@@ -63,30 +64,13 @@ export const replicationcontrollers: NanoResourceDefinition = {
       return s && Object.keys(s).length ? formatLabels(s) : undefined;
     },
   },
-  table: table(
-    [
-      nameColumn,
+  table: workloadTable<ReplicationController>({
+    columns: [
       col('Desired', 'Replicas is the number of desired replicas.', { type: 'integer' }),
       col('Current', 'Replicas is the most recently observed number of replicas.', { type: 'integer' }),
       col('Ready', 'The number of ready replicas for this replication controller.', { type: 'integer' }),
-      ageColumn,
-      containersColumn,
-      imagesColumn,
-      selectorColumn('Selector is a label query over pods that should match the Replicas count.'),
     ],
-    (o, now) => {
-      const r = rc(o);
-      const [containers, images] = layoutContainerCells(r.spec?.template?.spec?.containers);
-      return [
-        o.metadata.name ?? '',
-        r.spec?.replicas ?? 0,
-        r.status?.replicas ?? 0,
-        r.status?.readyReplicas ?? 0,
-        ageOf(o, now),
-        containers,
-        images,
-        formatLabels(r.spec?.selector),
-      ];
-    },
-  ),
+    cells: (r) => [r.spec?.replicas ?? 0, r.status?.replicas ?? 0, r.status?.readyReplicas ?? 0],
+    selector: { description: 'Selector is a label query over pods that should match the Replicas count.', cell: (r) => formatLabels(r.spec?.selector) },
+  }),
 };

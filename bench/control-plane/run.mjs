@@ -1,0 +1,307 @@
+#!/usr/bin/env node
+// bench/control-plane: the whole control plane (`nanokube up --simulated-nodes N`: store, apiserver,
+// scheduler, controller-manager, one simulated-kubelet process for all N nodes) on 100 and 1,000 nodes:
+//   - scheduler throughput: N pods created as fast as 32 clients can, from the first create sent to the last
+//     spec.nodeName seen on a watch;
+//   - pod startup latency p50/p99: each pod's create sent (client clock) to Running seen on the watch;
+//   - a 3,000-replica Deployment: from its create sent to all 3,000 pods Running on the watch;
+//   - peak RSS (VmRSS) of each child process of `up`, sampled every 500 ms.
+// Goals (issue #5): >= 300 pods/s bound on 1,000 nodes, 3,000 replicas Running in < 30 s, control plane
+// < 1 GiB RSS in total. Run after `npm run build`: `node bench/control-plane/run.mjs [--quick] [--nodes 100,1000]`.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Agent } from 'undici';
+import yaml from 'js-yaml';
+import { ms, percentile, runConcurrent, table } from '../lib/stats.mjs';
+
+const root = resolve(import.meta.dirname, '../..');
+const quick = process.argv.includes('--quick');
+const nodesArg = process.argv.indexOf('--nodes');
+const nodeCounts = nodesArg > 0 ? process.argv[nodesArg + 1].split(',').map(Number) : quick ? [20] : [100, 1000];
+const podCount = quick ? 200 : 1000;
+const replicas = quick ? 300 : 3000;
+const stepTimeoutMs = quick ? 60_000 : 120_000;
+
+function freePort() {
+  return new Promise((res) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+async function startControlPlane(nodes) {
+  const dir = mkdtempSync(join(tmpdir(), 'nk-bench-cp-'));
+  const [securePort, storePort] = [await freePort(), await freePort()];
+  const child = spawn(
+    process.execPath,
+    [join(root, 'packages/cli/bin/nanokube.js'), 'up', '--dir', dir, '--secure-port', String(securePort), '--store-port', String(storePort), '--simulated-nodes', String(nodes)],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NANOKUBE_LOG_LEVEL: 'warn' } },
+  );
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 90_000;
+  while (!out.includes('control plane is ready')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`nanokube up failed:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { dir, securePort, child, stop, output: () => out };
+}
+
+function adminAgent(dir) {
+  const kc = yaml.load(readFileSync(join(dir, 'admin.conf'), 'utf8'));
+  const b64 = (s) => Buffer.from(s, 'base64').toString();
+  const user = kc.users[0].user;
+  return new Agent({
+    connections: 64,
+    pipelining: 1,
+    connect: { ca: b64(kc.clusters[0].cluster['certificate-authority-data']), cert: b64(user['client-certificate-data']), key: b64(user['client-key-data']) },
+  });
+}
+
+async function call(agent, origin, method, path, body) {
+  const res = await agent.request({
+    origin,
+    method,
+    path,
+    headers: body ? { 'content-type': 'application/json', accept: 'application/json' } : { accept: 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.body.text();
+  if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 300)}`);
+  return JSON.parse(text);
+}
+
+/** watchPods lists then watches a namespace's pods, calling onPod(pod, receivedAt) for every object seen. */
+async function watchPods(agent, origin, ns, onPod) {
+  const list = await call(agent, origin, 'GET', `/api/v1/namespaces/${ns}/pods`);
+  const now0 = performance.now();
+  for (const p of list.items) onPod(p, now0);
+  const ac = new AbortController();
+  const res = await agent.request({
+    origin,
+    method: 'GET',
+    path: `/api/v1/namespaces/${ns}/pods?watch=true&allowWatchBookmarks=false&resourceVersion=${list.metadata.resourceVersion}`,
+    signal: ac.signal,
+  });
+  let buf = '';
+  res.body.setEncoding('utf8');
+  res.body.on('data', (chunk) => {
+    const now = performance.now();
+    buf += chunk;
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (!line.trim()) continue;
+      const ev = JSON.parse(line);
+      if (ev.type === 'ADDED' || ev.type === 'MODIFIED') onPod(ev.object, now);
+    }
+  });
+  res.body.on('error', () => {});
+  return () => ac.abort();
+}
+
+async function until(what, cond, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** children returns the pids whose parent is pid, with their command's nanokube verb. */
+function children(pid) {
+  const found = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== pid) continue;
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      const verbAt = argv.findIndex((a) => a.endsWith('nanokube.js'));
+      const verb = argv[verbAt + 1] ?? argv[0];
+      const name = verb === 'kubelet' ? 'kubelet (simulated)' : verb;
+      found.push({ pid: Number(entry), name });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return found;
+}
+
+function rssKiB(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+const benchPod = (name) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, labels: { app: 'sched' } },
+  spec: { containers: [{ name: 'c', image: 'nginx:1.25', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+});
+
+const deployment = (name, n) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name },
+  spec: {
+    replicas: n,
+    selector: { matchLabels: { app: name } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: { containers: [{ name: 'c', image: 'nginx:1.25', resources: { requests: { cpu: '1m', memory: '1Mi' } } }] },
+    },
+  },
+});
+
+const isRunning = (p) => p.status?.phase === 'Running';
+
+async function benchOne(nodes) {
+  const t0 = performance.now();
+  const cp = await startControlPlane(nodes);
+  const origin = `https://127.0.0.1:${cp.securePort}`;
+  const agent = adminAgent(cp.dir);
+  const peak = new Map();
+  const sampler = setInterval(() => {
+    for (const c of children(cp.child.pid)) peak.set(c.name, Math.max(peak.get(c.name) ?? 0, rssKiB(c.pid)));
+  }, 500);
+  const result = { nodes };
+  try {
+    // All nodes registered and Ready.
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const list = await call(agent, origin, 'GET', '/api/v1/nodes');
+      const ready = list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+      if (ready >= nodes) break;
+      if (Date.now() > deadline) throw new Error(`only ${ready}/${nodes} nodes Ready`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    result.nodesReadySeconds = (performance.now() - t0) / 1000;
+    for (const ns of ['sched', 'deploy']) await call(agent, origin, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    // The namespace's default ServiceAccount (admission requires it for pods).
+    for (const ns of ['sched', 'deploy']) {
+      const saDeadline = Date.now() + 30_000;
+      while (Date.now() < saDeadline) {
+        try {
+          await call(agent, origin, 'GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`);
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    }
+
+    // 1. Scheduler throughput and pod startup latency.
+    const sentAt = new Map();
+    const boundAt = new Map();
+    const runningAt = new Map();
+    const stopWatch = await watchPods(agent, origin, 'sched', (p, now) => {
+      const name = p.metadata.name;
+      if (p.spec?.nodeName && !boundAt.has(name)) boundAt.set(name, now);
+      if (isRunning(p) && !runningAt.has(name)) runningAt.set(name, now);
+    });
+    const firstSend = performance.now();
+    const created = await runConcurrent({
+      clients: 32,
+      count: podCount,
+      fn: async (i) => {
+        sentAt.set(`p-${i}`, performance.now());
+        await call(agent, origin, 'POST', '/api/v1/namespaces/sched/pods', benchPod(`p-${i}`));
+      },
+    });
+    await until(`${podCount} pods bound`, () => boundAt.size >= podCount, stepTimeoutMs);
+    const lastBound = Math.max(...boundAt.values());
+    await until(`${podCount} pods Running`, () => runningAt.size >= podCount, stepTimeoutMs);
+    stopWatch();
+    const startup = [...runningAt].map(([name, at]) => at - sentAt.get(name));
+    result.createPerSecond = created.perSecond;
+    result.boundPerSecond = podCount / ((lastBound - firstSend) / 1000);
+    result.startupP50 = percentile(startup, 50);
+    result.startupP99 = percentile(startup, 99);
+
+    // 2. A 3,000-replica Deployment to all Running.
+    const running = new Set();
+    const stopDeployWatch = await watchPods(agent, origin, 'deploy', (p) => {
+      if (isRunning(p) && !p.metadata.deletionTimestamp) running.add(p.metadata.name);
+    });
+    const dSent = performance.now();
+    await call(agent, origin, 'POST', '/apis/apps/v1/namespaces/deploy/deployments', deployment('big', replicas));
+    await until(`${replicas} replicas Running`, () => running.size >= replicas, stepTimeoutMs);
+    result.deploySeconds = (performance.now() - dSent) / 1000;
+    stopDeployWatch();
+    await new Promise((r) => setTimeout(r, 1000));
+  } finally {
+    clearInterval(sampler);
+    result.rss = [...peak].sort(([a], [b]) => a.localeCompare(b));
+    result.totalSeconds = (performance.now() - t0) / 1000;
+    await agent.close();
+    await cp.stop();
+  }
+  return result;
+}
+
+async function main() {
+  const results = [];
+  for (const n of nodeCounts) {
+    process.stderr.write(`running on ${n} simulated nodes...\n`);
+    results.push(await benchOne(n));
+  }
+  console.log(`## control plane on simulated nodes (${podCount} pods, ${replicas}-replica deployment)\n`);
+  console.log(
+    table(
+      ['nodes', 'nodes Ready s', 'pods created/s', 'pods bound/s', 'startup p50 ms', 'startup p99 ms', `${replicas} replicas Running s`],
+      results.map((r) => [
+        r.nodes,
+        r.nodesReadySeconds.toFixed(1),
+        r.createPerSecond.toFixed(0),
+        r.boundPerSecond.toFixed(0),
+        ms(r.startupP50),
+        ms(r.startupP99),
+        r.deploySeconds.toFixed(1),
+      ]),
+    ),
+  );
+  console.log('\n## peak RSS (MiB) of the processes `up` started\n');
+  const names = [...new Set(results.flatMap((r) => r.rss.map(([n]) => n)))];
+  console.log(
+    table(
+      ['process', ...results.map((r) => `${r.nodes} nodes`)],
+      [
+        ...names.map((name) => [name, ...results.map((r) => ((r.rss.find(([n]) => n === name)?.[1] ?? 0) / 1024).toFixed(0))]),
+        ['control plane total (without kubelets)', ...results.map((r) => (r.rss.filter(([n]) => !n.startsWith('kubelet')).reduce((s, [, v]) => s + v, 0) / 1024).toFixed(0))],
+      ],
+    ),
+  );
+  console.log(`\n(one run: ${results.map((r) => `${r.nodes} nodes ${r.totalSeconds.toFixed(0)} s`).join(', ')})`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
