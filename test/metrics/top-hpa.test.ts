@@ -74,7 +74,8 @@ describe.skipIf(!hasKubectl())('metrics API, kubectl top and the HPA', () => {
   it('kubectl top nodes lists every node with upstream columns', async () => {
     const out = await until('three nodes in top', 30_000, async () => {
       const r = await kubectl.run(['top', 'nodes']);
-      return r.code === 0 && (r.stdout.match(/^sim-\d/gm) ?? []).length === 3 ? r.stdout : undefined;
+      // A node registered after the last scrape shows <unknown> until it is scraped.
+      return r.code === 0 && (r.stdout.match(/^sim-\d\s+\d+m/gm) ?? []).length === 3 ? r.stdout : undefined;
     });
     const [header, ...rows] = out.trim().split('\n');
     expect(header).toMatch(/^NAME\s+CPU\(cores\)\s+CPU(\(%\)|%)\s+MEMORY\(bytes\)\s+MEMORY(\(%\)|%)\s*$/);
@@ -98,6 +99,9 @@ describe.skipIf(!hasKubectl())('metrics API, kubectl top and the HPA', () => {
       items: { metadata: { name: string }; window: string; containers: { name: string; usage: { cpu: string; memory: string } }[] }[];
     };
     expect(raw.kind).toBe('PodMetricsList');
+    const table = await kubectl.ok(['get', 'pods.metrics.k8s.io']);
+    expect(table).toMatch(/^NAME\s+CPU\s+MEMORY\s+WINDOW\s*$/m);
+    expect(table).toMatch(/^web-\S+\s+300m\s+48Mi\s+10s\s*$/m);
     expect(raw.items[0]?.containers).toEqual([{ name: 'app', usage: { cpu: '300m', memory: '48Mi' } }]);
   });
 

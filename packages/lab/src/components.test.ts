@@ -36,7 +36,7 @@ describe('planComponents', () => {
     expect(plans[1]?.args).toContain('192.168.56.10');
     expect(plans[4]?.args).toEqual([
       'kubelet', '--runtime=simulated', '--node-name', 'master', '--node-ip', '192.168.56.10', '--kubeconfig', init.kubeletConf,
-      '--register-with-taints', 'node-role.kubernetes.io/control-plane=:NoSchedule', '--node-labels', 'node-role.kubernetes.io/control-plane=',
+      '--register-with-taints', 'node-role.kubernetes.io/control-plane=:NoSchedule', '--node-labels', 'node-role.kubernetes.io/control-plane=,node.kubernetes.io/exclude-from-external-load-balancers=',
     ]);
     expect(plans[5]?.args).toEqual(['kubelet', '--runtime=simulated', '--node-name', 'worker01', '--node-ip', '192.168.56.101', '--kubeconfig', '/lab/worker01/kubelet.conf']);
   });

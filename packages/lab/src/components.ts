@@ -116,7 +116,9 @@ function kubeletArgs(p: PlanInput, n: LabNode, optional: (verb: string, flags: [
   const dir = p.nodeDir(n.name);
   const args = ['kubelet', `--runtime=${p.runtime}`, '--node-name', n.name, '--node-ip', n.ip, '--kubeconfig', p.kubeletConf.get(n.name) ?? ''];
   if (n.role === 'control-plane') {
-    args.push('--register-with-taints', 'node-role.kubernetes.io/control-plane=:NoSchedule', '--node-labels', 'node-role.kubernetes.io/control-plane=');
+    args.push('--register-with-taints', 'node-role.kubernetes.io/control-plane=:NoSchedule', '--node-labels',
+      // As kubeadm labels a control-plane node: its role, and no LoadBalancer IPs announced from it.
+      'node-role.kubernetes.io/control-plane=,node.kubernetes.io/exclude-from-external-load-balancers=');
   }
   args.push(...optional('kubelet', [
     ['root-dir', join(dir, 'kubelet')],

@@ -5,7 +5,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { inNetns, sh, shTolerant } from './internal/sh.js';
-import type { LabNode, LabTopology } from './topology.js';
+import { labServiceCIDR, type LabNode, type LabTopology } from './topology.js';
 
 const gone = /Cannot find device|does not exist|No such file|Bad rule|No chain|Cannot remove/;
 
@@ -52,7 +52,7 @@ export async function removeForwardRules(t: LabTopology): Promise<void> {
   await shTolerant(['iptables', '-w', '5', '-X', t.forwardChain], gone);
 }
 
-/** createNode makes the node's namespace: loopback up, `eth0` on the lab bridge with its address, no default route. */
+/** createNode makes the node's namespace: loopback up, `eth0` on the lab bridge with its address and an on-link route to the Service range, no default route. */
 export async function createNode(t: LabTopology, n: LabNode): Promise<void> {
   await sh(['ip', 'netns', 'add', n.netns]);
   await sh(inNetns(n.netns, ['ip', 'link', 'set', 'lo', 'up']));
@@ -61,6 +61,10 @@ export async function createNode(t: LabTopology, n: LabNode): Promise<void> {
   await sh(['ip', 'link', 'set', n.hostVeth, 'up']);
   await sh(inNetns(n.netns, ['ip', 'addr', 'add', `${n.ip}/${t.prefixLength}`, 'dev', 'eth0']));
   await sh(inNetns(n.netns, ['ip', 'link', 'set', 'eth0', 'up']));
+  // A node's own connections to a ClusterIP need a route before the proxy's OUTPUT DNAT rewrites them
+  // (upstream nodes use their default route). On-link, so a ClusterIP nothing DNATs goes nowhere: no one
+  // on the lab bridge answers ARP for it.
+  await sh(inNetns(n.netns, ['ip', 'route', 'add', labServiceCIDR, 'dev', 'eth0']));
   await sh(inNetns(n.netns, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']));
 }
 

@@ -33,6 +33,8 @@ export interface LabTopology {
 
 /** The lab's apiserver port on the master. */
 export const labApiserverPort = 6443;
+/** The apiserver's Service ClusterIP range (its default `--service-cluster-ip-range`). */
+export const labServiceCIDR = '10.96.0.0/12';
 /** The store's client URL inside the master's namespace (loopback: only the apiserver talks to it). */
 export const labStoreUrl = 'http://127.0.0.1:2379';
 /** The name of the context, cluster and (with `-admin`) user merged into the user's kubeconfig. */

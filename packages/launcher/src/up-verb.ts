@@ -16,7 +16,7 @@ const flags = {
 export const upVerb: Verb = {
   name: 'up',
   summary: 'Start a loopback control plane (store, apiserver, ...) as separate processes',
-  usage: 'nanokube up [--dir DIR] [--secure-port N] [--store-port N] [--simulated-nodes N] [--token TOKEN] [--token-ttl 24h0m0s]',
+  usage: 'nanokube up [--dir DIR] [--secure-port N] [--store-port N] [--simulated-nodes N] [--token TOKEN] [--token-ttl 24h0m0s] [--controller-manager=false] [--controller-manager-flags "..."]',
   flags,
   async run(argv) {
     const f = parseFlags(argv, flags);

@@ -104,7 +104,7 @@ export function createSecurity<R extends Registry>(opts: SecurityOptions<R>): Se
   };
   const node = nodeAuthorizer(
     {
-      podsOnNode: async (nodeName) => (await inner.list(systemContext(), def('', 'pods'), { fieldSelector: `spec.nodeName=${nodeName}` })).items as unknown as Pod[],
+      podsOnNode: async (nodeName) => (await inner.list(systemContext(), def('', 'pods'), { fieldSelector: `spec.nodeName=${nodeName}`, resourceVersion: '0' })).items as unknown as Pod[],
       getPersistentVolumeClaim: async (ns, name) => (await getOrUndefined(inner, def('', 'persistentvolumeclaims'), ns, name)) as unknown as PersistentVolumeClaim | undefined,
     },
     systemNodeRules,
@@ -113,7 +113,9 @@ export function createSecurity<R extends Registry>(opts: SecurityOptions<R>): Se
 
   const quota = resourceQuotaAdmission({
     listQuotas: async (ns) => (await inner.list(systemContext(ns), def('', 'resourcequotas'), {})).items as unknown as ResourceQuota[],
-    hasQuotas: async (ns) => (await inner.list(systemContext(ns), def('', 'resourcequotas'), { limit: 1 })).items.length > 0,
+    // Served from the watch cache (resourceVersion 0), as upstream's admission reads informers: a
+    // consistent read here would cost every create a store round trip and a wait for the cache.
+    hasQuotas: async (ns) => (await inner.list(systemContext(ns), def('', 'resourcequotas'), { resourceVersion: '0' })).items.length > 0,
     listAllQuotas: async () => (await inner.list(systemContext(), def('', 'resourcequotas'), { resourceVersion: '0' })).items as unknown as ResourceQuota[],
     listObjects: async (d, ns) => (await inner.list(systemContext(ns), d, {})).items,
     writeStatus: async (q, status) => {
@@ -129,7 +131,7 @@ export function createSecurity<R extends Registry>(opts: SecurityOptions<R>): Se
       getServiceAccount: async (ns, name) => (await getOrUndefined(inner, def('', 'serviceaccounts'), ns, name)) as unknown as ServiceAccount | undefined,
       namespaceExists: async (ns) => (await getOrUndefined(inner, def('', 'namespaces'), '', ns)) !== undefined,
     }),
-    limitRangerAdmission({ listLimitRanges: async (ns) => (await inner.list(systemContext(ns), def('', 'limitranges'), {})).items as unknown as LimitRange[] }),
+    limitRangerAdmission({ listLimitRanges: async (ns) => (await inner.list(systemContext(ns), def('', 'limitranges'), { resourceVersion: '0' })).items as unknown as LimitRange[] }),
     rbacEscalationAdmission({ authorizer, policy }),
     quota,
   ];

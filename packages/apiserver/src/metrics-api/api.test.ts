@@ -86,4 +86,17 @@ describe('metrics.k8s.io', () => {
     expect(missing.json()).toMatchObject({ kind: 'Status', reason: 'NotFound', message: 'pods.metrics.k8s.io "nope" not found' });
     expect((await app.inject({ method: 'DELETE', url: '/apis/metrics.k8s.io/v1beta1/nodes/n1' })).statusCode).toBe(405);
   });
+
+  it('renders Tables with metrics-server\'s columns for kubectl get', async () => {
+    const { app } = await makeApp(true);
+    const accept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
+    const r = await app.inject({ url: '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods?labelSelector=app%3Dweb', headers: { accept } });
+    const t = r.json() as { kind: string; columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] };
+    expect(t.kind).toBe('Table');
+    expect(t.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'CPU', 'Memory', 'Window']);
+    expect(t.rows.map((x) => x.cells)).toEqual([
+      ['web-1', '250m', '64Mi', '10s'],
+      ['web-2', '250m', '64Mi', '10s'],
+    ]);
+  });
 });

@@ -15,6 +15,7 @@ describe('MetricsStore', () => {
     let t = Date.parse('2026-01-01T00:00:00Z');
     let cumulative = 0;
     const asked: string[] = [];
+    const nodes: KubeObject[] = [node('n1', '127.0.1.1', 10250), { metadata: { name: 'no-address' } }];
     const summary = (): StatsSummary => ({
       node: { cpu: { time: new Date(t).toISOString(), usageNanoCores: 300_000_000 }, memory: { workingSetBytes: 1 << 30 } },
       pods: [
@@ -26,7 +27,7 @@ describe('MetricsStore', () => {
       logger: createLogger({ component: 'test', level: 'silent' }),
       now: () => t,
       source: {
-        listNodes: async () => [node('n1', '127.0.1.1', 10250), { metadata: { name: 'no-address' } }],
+        listNodes: async () => nodes,
         summary: async (address) => (asked.push(address), summary()),
       },
     });
@@ -38,6 +39,12 @@ describe('MetricsStore', () => {
 
     await store.ensureFresh();
     expect(asked).toHaveLength(1);
+    // A Node that joins is scraped at once, without waiting for the data to age.
+    nodes.push(node('n2', '127.0.1.2', 10250));
+    await store.ensureFresh();
+    expect(asked).toEqual(['127.0.1.1:10250', '127.0.1.1:10250', '127.0.1.2:10250']);
+    nodes.pop();
+    asked.splice(1);
 
     t += 10_000;
     cumulative += 2.5e9; // 250m over 10 s

@@ -67,6 +67,8 @@ export class MetricsStore {
   private inflight: Promise<void> | undefined;
   /** Previous cumulative CPU samples by `node/<name>` or `pod/<uid>/<container>`. */
   private previous = new Map<string, CumulativeSample>();
+  /** Nodes the last scrape tried (reachable or not). */
+  private attempted = new Set<string>();
   private readonly now: () => number;
   private readonly freshMs: number;
 
@@ -87,11 +89,14 @@ export class MetricsStore {
     }
   }
 
-  /** ensureFresh scrapes unless the last scrape is younger than freshMs. */
+  /** ensureFresh scrapes unless the last scrape is younger than freshMs and no Node joined since. */
   async ensureFresh(): Promise<void> {
     // An empty result (e.g. scraped before any Node registered) is never kept for long.
-    const fresh = this.now() - this.scrapedAt < (this.nodes.length > 0 ? this.freshMs : 1000);
-    if (this.scrapedAt > 0 && fresh) return;
+    const fresh = this.scrapedAt > 0 && this.now() - this.scrapedAt < (this.nodes.length > 0 ? this.freshMs : 1000);
+    if (fresh) {
+      const names = (await this.opts.source.listNodes()).map((n) => n.metadata.name ?? '');
+      if (names.every((n) => this.attempted.has(n))) return;
+    }
     await this.refresh();
   }
 
@@ -111,6 +116,7 @@ export class MetricsStore {
 
   private async scrape(): Promise<void> {
     const nodes = await this.opts.source.listNodes();
+    const attempted = new Set(nodes.map((n) => n.metadata.name ?? ''));
     const results = await Promise.all(
       nodes.map(async (node) => {
         const address = kubeletAddress(node);
@@ -157,6 +163,7 @@ export class MetricsStore {
       }
     }
     this.previous = seen;
+    this.attempted = attempted;
     this.nodes = nodePoints.sort((a, b) => a.name.localeCompare(b.name));
     this.pods = podPoints.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
     this.scrapedAt = at;

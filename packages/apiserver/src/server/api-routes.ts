@@ -43,7 +43,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
     const { info, user } = st;
     if (metrics && info.isResourceRequest && info.resource !== '' && info.apiGroup === metricsGroup) {
       const ctx = { namespace: info.namespace, user, dryRun: false, now: deps.now() };
-      return metrics.handler.handle(reply, info, (req.query ?? {}) as Record<string, unknown>, ctx);
+      return metrics.handler.handle(reply, info, (req.query ?? {}) as Record<string, unknown>, ctx, req.headers.accept);
     }
     if (info.isResourceRequest && info.resource !== '') return handler.handle(req, reply, info, user);
     if (req.method !== 'GET' && req.method !== 'HEAD') throw notFoundStatus();

@@ -339,8 +339,15 @@ function stampScale(obj: KubeObject): KubeObject {
   return { apiVersion: 'autoscaling/v1', kind: 'Scale', ...obj };
 }
 
-function warningHeader(text: string): string {
-  return `299 - "${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+/**
+ * warningHeader formats one `Warning: 299 - "text"` value. Control characters (a YAML parser's
+ * multi-line message) become spaces and the UTF-8 bytes are passed as latin1 characters, since Node
+ * refuses header values with newlines or characters above U+00FF.
+ */
+export function warningHeader(text: string): string {
+  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  const quoted = `299 - "${flat.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  return Buffer.from(quoted, 'utf8').toString('latin1');
 }
 
 /** sendJson writes a JSON reply (a pre-serialised string is sent as is). */

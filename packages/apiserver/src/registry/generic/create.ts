@@ -11,6 +11,7 @@ import { encodeForStorage, groupResource, hooksOf, keyOf, storageApiVersion, typ
 import { recordUpdate } from './managed-fields.js';
 import { defaultGeneration, ensureNamespace, fillCreateMeta, generateName, validateCreate } from './metadata.js';
 import { deepFreeze } from './objects.js';
+import { assertDecodable } from './typed.js';
 
 const maxGenerateNameAttempts = 8;
 
@@ -27,6 +28,7 @@ export async function createObject(
   recordFields?: CreateFieldManager,
 ): Promise<WriteResult> {
   const obj = structuredClone(input);
+  assertDecodable(def, obj);
   ensureNamespace(ctx, def, obj);
   obj.apiVersion = storageApiVersion(def);
   obj.kind = def.kind;

@@ -25,6 +25,7 @@ import {
 import { recordUpdate } from './managed-fields.js';
 import { bumpGenerationOnSpecChange, carryUpdateMeta, ensureName, ensureNamespace, validateUpdateMeta } from './metadata.js';
 import { deepEqual, deepFreeze, withResourceVersion } from './objects.js';
+import { assertDecodable } from './typed.js';
 
 /** The result of one update attempt: a result, or a lost compare-and-swap to retry. */
 export type UpdateOutcome = { result: WriteResult; conflict?: undefined } | { conflict: true; result?: undefined };
@@ -85,6 +86,7 @@ export async function updateObject(
 export async function attemptUpdate(core: RegistryCore, ctx: RequestContext, def: ResourceDefinition, a: UpdateAttempt): Promise<UpdateOutcome> {
   const { obj, cur, name } = a;
   const old = cur.object;
+  assertDecodable(def, obj);
   if (!obj.metadata || typeof obj.metadata !== 'object') obj.metadata = {};
   ensureNamespace(ctx, def, obj);
   ensureName(obj, name);

@@ -1,0 +1,91 @@
+// The tables: each a list of columns [header, cell(obj)] rendered into a <tbody>, rows in name order.
+// Cells are set with textContent only, so nothing from the cluster is ever parsed as HTML.
+import { age, eventObject, eventTime, externalIP, nodeIP, nodeRoles, nodeStatus, podReady, podRestarts, podStatus, servicePorts } from './format.js';
+
+const name = (o) => o.metadata?.name ?? '';
+
+function rolloutBar(d) {
+  const want = d.spec?.replicas ?? 1;
+  const updated = d.status?.updatedReplicas ?? 0;
+  const available = d.status?.availableReplicas ?? 0;
+  const bar = document.createElement('div');
+  bar.className = 'rollout';
+  bar.title = `${updated} of ${want} updated, ${available} available`;
+  const fill = document.createElement('div');
+  fill.className = available >= want && updated >= want ? 'fill done' : 'fill';
+  fill.style.width = `${want ? Math.min(100, (Math.min(updated, available) / want) * 100) : 100}%`;
+  bar.append(fill);
+  return bar;
+}
+
+/** Column sets by table; `sort` orders rows, `rowKey` names the row for data-name (and tests). */
+export const tables = {
+  nodes: {
+    columns: [['Name', name], ['Status', nodeStatus], ['Roles', nodeRoles], ['Internal IP', nodeIP],
+      ['Version', (n) => n.status?.nodeInfo?.kubeletVersion ?? ''], ['Age', (n) => age(n.metadata?.creationTimestamp)]],
+  },
+  pods: {
+    columns: [['Namespace', (p) => p.metadata?.namespace], ['Name', name], ['Ready', podReady], ['Status', podStatus],
+      ['Restarts', podRestarts], ['Node', (p) => p.spec?.nodeName ?? '<none>'], ['IP', (p) => p.status?.podIP ?? '<none>'],
+      ['Age', (p) => age(p.metadata?.creationTimestamp)]],
+    clickable: true,
+  },
+  deployments: {
+    columns: [['Namespace', (d) => d.metadata?.namespace], ['Name', name],
+      ['Ready', (d) => `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 1}`],
+      ['Up-to-date', (d) => d.status?.updatedReplicas ?? 0], ['Available', (d) => d.status?.availableReplicas ?? 0],
+      ['Rollout', rolloutBar], ['Age', (d) => age(d.metadata?.creationTimestamp)]],
+  },
+  services: {
+    columns: [['Namespace', (s) => s.metadata?.namespace], ['Name', name], ['Type', (s) => s.spec?.type ?? 'ClusterIP'],
+      ['Cluster IP', (s) => s.spec?.clusterIP ?? '<none>'], ['External IP', externalIP], ['Port(s)', servicePorts],
+      ['Age', (s) => age(s.metadata?.creationTimestamp)]],
+  },
+  events: {
+    columns: [['Namespace', (e) => e.metadata?.namespace], ['Last seen', (e) => age(new Date(eventTime(e)).toISOString())],
+      ['Type', (e) => e.type ?? ''], ['Reason', (e) => e.reason ?? ''], ['Object', eventObject],
+      ['Message', (e) => e.message ?? e.note ?? '']],
+    sort: (a, b) => eventTime(b) - eventTime(a),
+    limit: 100,
+  },
+};
+
+/** renderHead writes a table's header row; `hideNamespace` drops the Namespace column. */
+export function renderHead(table, spec, hideNamespace) {
+  const tr = document.createElement('tr');
+  for (const [header] of visibleColumns(spec, hideNamespace)) {
+    const th = document.createElement('th');
+    th.textContent = header;
+    tr.append(th);
+  }
+  table.tHead.replaceChildren(tr);
+}
+
+/** renderRows replaces a table's body with one row per object; `onClick(obj)` makes rows clickable. */
+export function renderRows(table, spec, items, { hideNamespace, onClick, selected }) {
+  const objs = [...items.values()].sort(spec.sort ?? ((a, b) => `${a.metadata?.namespace}/${name(a)}`.localeCompare(`${b.metadata?.namespace}/${name(b)}`)));
+  const rows = objs.slice(0, spec.limit ?? objs.length).map((o) => {
+    const tr = document.createElement('tr');
+    tr.dataset.name = name(o);
+    tr.dataset.namespace = o.metadata?.namespace ?? '';
+    if (onClick) {
+      tr.className = 'clickable';
+      tr.addEventListener('click', () => onClick(o));
+      if (selected && selected === `${o.metadata?.namespace}/${name(o)}`) tr.classList.add('selected');
+    }
+    for (const [, cell] of visibleColumns(spec, hideNamespace)) {
+      const td = document.createElement('td');
+      const v = cell(o);
+      if (v instanceof Node) td.append(v);
+      else td.textContent = String(v ?? '');
+      tr.append(td);
+    }
+    return tr;
+  });
+  table.tBodies[0].replaceChildren(...rows);
+  return objs.length;
+}
+
+function visibleColumns(spec, hideNamespace) {
+  return spec.columns.filter(([header]) => !(hideNamespace && header === 'Namespace'));
+}
