@@ -18,6 +18,7 @@ export const verbLoaders: Record<string, () => Promise<Verb>> = {
   lab: async () => (await import('@nanokube/lab')).labVerb,
   proxy: async () => (await import('@nanokube/proxy')).proxyVerb,
   dns: async () => (await import('@nanokube/dns')).dnsVerb,
+  dashboard: async () => (await import('@nanokube/dashboard')).dashboardVerb,
   kubelet: async () => (await import('@nanokube/kubelet')).kubeletVerb,
   scheduler: async () => (await import('@nanokube/scheduler')).schedulerVerb,
   up: async () => (await import('@nanokube/launcher')).upVerb,

@@ -64,7 +64,6 @@ async function forward(proxy: ApiProxy, req: FastifyRequest, reply: FastifyReply
   if (!isProxiedPath(path)) return sendStatus(reply, 403, 'Forbidden', `the dashboard does not proxy ${path.split('?')[0]}`);
   const abort = new AbortController();
   // The browser closing a watch or a followed log must end the upstream stream too.
-  req.raw.once('close', () => abort.abort());
   reply.raw.once('close', () => abort.abort());
   try {
     const res = await proxy.agent.request({

@@ -26,7 +26,6 @@ async function serveMux(proxy: ApiProxy, req: FastifyRequest<{ Querystring: { pa
     return reply.code(400).type('text/plain').send(`each of 1-${maxMuxedWatches} path parameters must be an /api or /apis watch URL${bad ? `: ${bad}` : ''}\n`);
   }
   const abort = new AbortController();
-  req.raw.once('close', () => abort.abort());
   reply.raw.once('close', () => abort.abort());
   reply.hijack();
   reply.raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });

@@ -61,29 +61,47 @@ export function renderHead(table, spec, hideNamespace) {
   table.tHead.replaceChildren(tr);
 }
 
-/** renderRows replaces a table's body with one row per object; `onClick(obj)` makes rows clickable. */
+const rowObjects = new WeakMap();
+const objKey = (o) => `${o.metadata?.namespace ?? ''}/${name(o)}`;
+
+/**
+ * renderRows brings a table's body in line with the objects; `onClick(obj)` makes rows clickable. Rows
+ * are kept by key and only changed cells are rewritten, so a row under the pointer survives updates (a
+ * row replaced between mousedown and mouseup would swallow the click).
+ */
 export function renderRows(table, spec, items, { hideNamespace, onClick, selected }) {
-  const objs = [...items.values()].sort(spec.sort ?? ((a, b) => `${a.metadata?.namespace}/${name(a)}`.localeCompare(`${b.metadata?.namespace}/${name(b)}`)));
+  const tbody = table.tBodies[0];
+  const columns = visibleColumns(spec, hideNamespace);
+  const existing = new Map([...tbody.rows].map((tr) => [tr.dataset.key, tr]));
+  const objs = [...items.values()].sort(spec.sort ?? ((a, b) => objKey(a).localeCompare(objKey(b))));
   const rows = objs.slice(0, spec.limit ?? objs.length).map((o) => {
-    const tr = document.createElement('tr');
-    tr.dataset.name = name(o);
-    tr.dataset.namespace = o.metadata?.namespace ?? '';
-    if (onClick) {
-      tr.className = 'clickable';
-      tr.addEventListener('click', () => onClick(o));
-      if (selected && selected === `${o.metadata?.namespace}/${name(o)}`) tr.classList.add('selected');
-    }
-    for (const [, cell] of visibleColumns(spec, hideNamespace)) {
-      const td = document.createElement('td');
-      const v = cell(o);
-      if (v instanceof Node) td.append(v);
-      else td.textContent = String(v ?? '');
-      tr.append(td);
-    }
+    let tr = existing.get(objKey(o));
+    if (!tr || tr.cells.length !== columns.length) tr = newRow(o, columns.length, onClick);
+    rowObjects.set(tr, o);
+    tr.classList.toggle('selected', Boolean(onClick) && selected === objKey(o));
+    columns.forEach(([, cell], i) => setCell(tr.cells[i], cell(o)));
     return tr;
   });
-  table.tBodies[0].replaceChildren(...rows);
+  if (rows.length !== tbody.rows.length || rows.some((tr, i) => tbody.rows[i] !== tr)) tbody.replaceChildren(...rows);
   return objs.length;
+}
+
+function newRow(o, cells, onClick) {
+  const tr = document.createElement('tr');
+  tr.dataset.key = objKey(o);
+  tr.dataset.name = name(o);
+  tr.dataset.namespace = o.metadata?.namespace ?? '';
+  for (let i = 0; i < cells; i++) tr.append(document.createElement('td'));
+  if (onClick) {
+    tr.className = 'clickable';
+    tr.addEventListener('click', () => onClick(rowObjects.get(tr)));
+  }
+  return tr;
+}
+
+function setCell(td, value) {
+  if (value instanceof Node) td.replaceChildren(value);
+  else if (td.childElementCount || td.textContent !== String(value ?? '')) td.textContent = String(value ?? '');
 }
 
 function visibleColumns(spec, hideNamespace) {

@@ -122,7 +122,8 @@ async function run(argv: string[]): Promise<number> {
   setMaxListeners(0, signal);
   const config = await configFromKubeconfig(kubeconfig, { userAgent: `kubelet/${kubeletVersion} (linux/amd64) nanokube` });
   const caPem = port > 0 || perNodeServersWanted(count, f) ? await clientCaPem(f, config) : '';
-  const rest = new RestClient(config);
+  // Each node agent keeps its watches open on the shared client: room for them plus its requests.
+  const rest = new RestClient({ ...config, maxConnections: 64 + 4 * count });
   const images = new SimulatedImageService();
   // Several simulated nodes each serve on their own loopback node IP at a free port (reported in
   // status.daemonEndpoints), so the apiserver can scrape /stats/summary per node; `--port 0` turns it off.

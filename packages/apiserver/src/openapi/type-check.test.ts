@@ -24,3 +24,11 @@ describe('typeError', () => {
     expect(typeError({ group: 'example.com', version: 'v1', kind: 'Widget' }, { spec: 1 })).toBeUndefined();
   });
 });
+
+describe('typeError on null map values', () => {
+  it('replaces them with the zero value, as typed decoding does', () => {
+    const obj = { metadata: { name: 'a', labels: { x: null } }, data: { k: null } };
+    expect(typeError(cm, obj)).toBeUndefined();
+    expect(obj).toEqual({ metadata: { name: 'a', labels: { x: '' } }, data: { k: '' } });
+  });
+});

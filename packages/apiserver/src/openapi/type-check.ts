@@ -3,7 +3,8 @@
  * `json: cannot unmarshal number into Go struct field ConfigMap.data of type string`. Objects that
  * pass JSON parsing but have the wrong shape (a number in `data`, a list as `metadata.name`, a string as
  * `spec.ports`) must be refused with 400 before defaulting and validation, which assume the types.
- * null is always accepted (it decodes to the zero value); unknown fields are unknown-fields.ts's business.
+ * null is always accepted (it decodes to the zero value, which null map values are replaced with);
+ * unknown fields are unknown-fields.ts's business.
  */
 import { k8sDefinitions, refName, schemaNameFor, type Schema } from './schemas.js';
 
@@ -72,6 +73,8 @@ function goType(node: TypeNode): string {
   return 'interface {}';
 }
 
+const zeroValue: Record<Scalar, string | number | boolean> = { string: '', integer: 0, number: 0, boolean: false, 'int-or-string': 0, quantity: '0' };
+
 function scalarOk(scalar: Scalar, value: unknown): boolean {
   switch (scalar) {
     case 'string':
@@ -106,6 +109,11 @@ function check(node: TypeNode, value: unknown, path: string): [string, string] |
   for (const [key, v] of Object.entries(value)) {
     const child = node.type === 'map' ? node.values : node.fields.get(key);
     if (!child) continue;
+    // A null map value decodes to its type's zero value (`data: {k: null}` stores k: "").
+    if (v === null && node.type === 'map' && child.type === 'scalar') {
+      (value as Record<string, unknown>)[key] = zeroValue[child.scalar];
+      continue;
+    }
     const bad = check(child, v, node.type === 'map' ? path : `${path}.${key}`);
     if (bad) return bad;
   }
@@ -116,6 +124,7 @@ function check(node: TypeNode, value: unknown, path: string): [string, string] |
  * typeError returns upstream's decoding error for the first field of `obj` whose JSON type does not fit
  * the schema of group/version/kind (`json: cannot unmarshal number into Go struct field ConfigMap.data
  * of type string`), or undefined when every field fits. Kinds without a schema accept anything.
+ * Null values of scalar maps are replaced with the zero value in place.
  */
 export function typeError(gvk: { group: string; version: string; kind: string }, obj: unknown): string | undefined {
   const name = schemaNameFor(gvk);

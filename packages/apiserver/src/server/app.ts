@@ -103,6 +103,9 @@ export function buildApp(opts: ApiServerOptions): FastifyInstance {
     const url = request.url;
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
+    // The router would merge empty segments (`/api/v1//secrets`) while authorization reads the path as
+    // written; upstream's router matches no route for them, so neither does this server.
+    if (path.includes('//')) throw new StatusError(newStatus('NotFound', 'the server could not find the requested resource', {}));
     const watch = (request.query as Record<string, unknown> | undefined)?.['watch'];
     const info = parseRequestInfo(request.method, path, Array.isArray(watch) ? watch[0] : watch);
     const authenticated = await authenticate(chain, request.raw);

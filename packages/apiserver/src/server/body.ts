@@ -83,6 +83,29 @@ export function decodeJsonValue(body: Buffer | undefined): unknown {
   return decodeJson(body.toString('utf8'), 'Ignore', 'object').value;
 }
 
+/** How deeply bodies may nest: deeper ones would overflow the stack of later recursive steps. */
+export const maxBodyDepth = 1000;
+/** How many values a YAML body may expand to through aliases (a "billion laughs" document). */
+export const maxYamlNodes = 1_000_000;
+
+/**
+ * checkShape walks a decoded body without recursion and refuses one nested deeper than
+ * {@link maxBodyDepth} or, for YAML, one whose aliases expand past {@link maxYamlNodes} values.
+ */
+export function checkShape(value: unknown, format: 'json' | 'yaml'): void {
+  const stack: [unknown, number][] = [[value, 1]];
+  let nodes = 0;
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > maxBodyDepth) throw newBadRequest(format === 'yaml' ? 'error converting YAML to JSON: yaml: exceeded max depth' : 'json: exceeded max depth');
+    const children = Array.isArray(v) ? v : Object.values(v);
+    nodes += children.length;
+    if (format === 'yaml' && nodes > maxYamlNodes) throw newBadRequest('error converting YAML to JSON: yaml: document contains excessive aliasing');
+    for (const c of children) if (typeof c === 'object' && c !== null) stack.push([c, depth + 1]);
+  }
+}
+
 function decodeJson(text: string, validation: FieldValidation, what: 'object' | 'patch'): DecodedBody {
   let value: unknown;
   try {
@@ -91,6 +114,7 @@ function decodeJson(text: string, validation: FieldValidation, what: 'object' | 
     const msg = (err as Error).message;
     throw newBadRequest(what === 'object' ? `couldn't get version/kind; json parse error: ${msg}` : `error decoding patch: ${msg}`);
   }
+  checkShape(value, 'json');
   const strictErrors = validation === 'Ignore' ? [] : findDuplicateKeys(text).map((k) => `duplicate field "${k}"`);
   return { value, strictErrors };
 }
@@ -100,6 +124,7 @@ function decodeYaml(text: string, validation: FieldValidation, what: 'object' | 
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
       const value: unknown = JSON.parse(text);
+      checkShape(value, 'json');
       const strictErrors = validation === 'Ignore' ? [] : findDuplicateKeys(text).map((k) => `duplicate field "${k}"`);
       return { value, strictErrors };
     } catch {
@@ -107,12 +132,16 @@ function decodeYaml(text: string, validation: FieldValidation, what: 'object' | 
     }
   }
   try {
-    return { value: yaml.load(text, { schema: yaml.JSON_SCHEMA }), strictErrors: [] };
+    const value: unknown = yaml.load(text, { schema: yaml.JSON_SCHEMA });
+    checkShape(value, 'yaml');
+    return { value, strictErrors: [] };
   } catch (err) {
+    if (err instanceof StatusError) throw err;
     const e = err as yaml.YAMLException;
     if (/duplicated mapping key/.test(e.reason ?? '')) {
       const line = (e.mark?.line ?? 0) + 1;
       const value = yaml.load(text, { schema: yaml.JSON_SCHEMA, json: true });
+      checkShape(value, 'yaml');
       const strictErrors = validation === 'Ignore' ? [] : [`yaml: unmarshal errors:\n  line ${line}: key already set in map`];
       return { value, strictErrors };
     }

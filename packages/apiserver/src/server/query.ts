@@ -35,6 +35,17 @@ function boolParam(q: Query, name: string): boolean | undefined {
   throw newBadRequest(`strconv.ParseBool: parsing "${v}": invalid syntax`);
 }
 
+/** resourceVersionParam reads resourceVersion, which must be empty or a decimal uint64 as upstream parses it. */
+function resourceVersionParam(q: Query): string | undefined {
+  const rv = first(q, 'resourceVersion');
+  if (rv === undefined || rv === '') return rv;
+  if (!/^\d{1,20}$/.test(rv) || BigInt(rv) > 0xffffffffffffffffn) {
+    const why = /^\d+$/.test(rv) ? 'value out of range' : 'invalid syntax';
+    throw newBadRequest(`resourceVersion: Invalid value: "${rv}": strconv.ParseUint: parsing "${rv}": ${why}`);
+  }
+  return rv;
+}
+
 /** listOptions reads labelSelector, fieldSelector, limit, continue, resourceVersion(Match). */
 export function listOptions(q: Query): ListOptions {
   const opts: ListOptions = {};
@@ -44,9 +55,11 @@ export function listOptions(q: Query): ListOptions {
   if (fs) opts.fieldSelector = fs;
   const limit = intParam(q, 'limit');
   if (limit !== undefined && limit > 0) opts.limit = limit;
+  // Parsed though a list ignores it, so a malformed value is a 400 as upstream.
+  intParam(q, 'timeoutSeconds');
   const cont = first(q, 'continue');
   if (cont) opts.continue = cont;
-  const rv = first(q, 'resourceVersion');
+  const rv = resourceVersionParam(q);
   if (rv !== undefined) opts.resourceVersion = rv;
   const match = first(q, 'resourceVersionMatch');
   if (match) {
@@ -67,7 +80,7 @@ export function watchOptions(q: Query, name?: string): WatchOptions {
   const byName = name ? `metadata.name=${name}` : undefined;
   const combined = [fs, byName].filter((s): s is string => Boolean(s)).join(',');
   if (combined) opts.fieldSelector = combined;
-  const rv = first(q, 'resourceVersion');
+  const rv = resourceVersionParam(q);
   if (rv !== undefined) opts.resourceVersion = rv;
   if (boolParam(q, 'allowWatchBookmarks')) opts.allowWatchBookmarks = true;
   const t = intParam(q, 'timeoutSeconds');

@@ -89,6 +89,8 @@ export class ResourceHandler {
     if (info.subresource) return this.handleSubresource(request, reply, info, def, ctx, render);
     const verb = info.verb;
     if (!def.verbs.includes(verb)) throw newMethodNotSupported({ group: def.group, resource: def.resource }, verb);
+    // POST is served on the collection only; upstream's router answers 405 on an object's path.
+    if (verb === 'create' && info.name) throw newMethodNotSupported({ group: def.group, resource: def.resource }, verb);
     const reg = this.deps.registry;
     switch (verb) {
       case 'get':

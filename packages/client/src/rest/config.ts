@@ -16,6 +16,8 @@ export interface ClientConfig {
   userAgent?: string;
   /** Namespace of the kubeconfig's context, `default` otherwise. */
   namespace?: string;
+  /** Most connections kept to the apiserver (default 64); each open watch holds one. */
+  maxConnections?: number;
 }
 
 /** configFromKubeconfig loads a kubeconfig file's current (or named) context into a ClientConfig. */

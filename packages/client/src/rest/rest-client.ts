@@ -30,7 +30,7 @@ export class RestClient {
     const url = new URL(config.server);
     this.origin = url.origin;
     this.agent = new Agent({
-      connections: 64,
+      connections: config.maxConnections ?? 64,
       keepAliveTimeout: 60_000,
       connect: {
         ...(config.caPem !== undefined ? { ca: config.caPem } : {}),

@@ -3,7 +3,7 @@
  * storage.SelectionPredicate. Field labels are `metadata.name`, `metadata.namespace` and the
  * resource's own `fieldSelectors`; any other field is a 400 `field label not supported: x`.
  */
-import { checkSupportedFields, parseFieldSelector, parseSelector } from '@nanokube/api';
+import { checkSupportedFields, newBadRequest, parseFieldSelector, parseSelector } from '@nanokube/api';
 import type { KubeObject, ResourceDefinition } from '../types.js';
 
 /** A compiled predicate over objects, plus what it pins (for cheap key-range narrowing). */
@@ -15,13 +15,23 @@ export interface Predicate {
   name?: string;
 }
 
+/** parseLabels parses a label selector, refusing `k in ()` and `k notin ()` as upstream's parser does. */
+function parseLabels(selector: string): ReturnType<typeof parseSelector> {
+  const parsed = parseSelector(selector);
+  // The parser reads `()` as the one value "" (it has no other way to say empty); upstream refuses it.
+  if (/(^|[\s,])(in|notin)\s*\(\s*\)/.test(selector)) {
+    throw newBadRequest(`unable to parse requirement: values: Invalid value: []string{}: for 'in', 'notin' operators, values set can't be empty`);
+  }
+  return parsed;
+}
+
 /** buildPredicate compiles the request's filters; throws 400 BadRequest on bad selectors. */
 export function buildPredicate(
   def: ResourceDefinition,
   namespace: string,
   opts: { labelSelector?: string; fieldSelector?: string },
 ): Predicate {
-  const labels = opts.labelSelector ? parseSelector(opts.labelSelector) : undefined;
+  const labels = opts.labelSelector ? parseLabels(opts.labelSelector) : undefined;
   const fields = opts.fieldSelector ? parseFieldSelector(opts.fieldSelector) : undefined;
   if (fields) checkSupportedFields(fields, Object.keys(def.fieldSelectors ?? {}));
   const labelsAll = !labels || labels.isEverything();
