@@ -16,12 +16,23 @@ export interface ProcessRef {
   startTicks: number;
 }
 
+/**
+ * Node agents are small, long-lived daemons on every node: a 1 MiB young generation (V8's default is
+ * 16 MiB per semi-space) keeps their resident memory low for a little more GC work, as upstream tunes
+ * node agents' Go GC. The control plane keeps V8's defaults for throughput.
+ */
+const nodeAgentFlags = ['--max-semi-space-size=1'];
+
+function nodeFlagsFor(verb: string | undefined): string[] {
+  return verb === 'kubelet' || verb === 'proxy' || verb === 'dns' ? nodeAgentFlags : [];
+}
+
 /** startDetached starts `node <nanokubeBin> ...args` in netns, detached, and returns its pid. */
 export async function startDetached(opts: { netns: string; nanokubeBin: string; args: string[]; logFile: string; cwd: string }): Promise<ProcessRef> {
   mkdirSync(dirname(opts.logFile), { recursive: true });
   const fd = openSync(opts.logFile, 'a');
   try {
-    const child = spawn('nsenter', [`--net=/run/netns/${opts.netns}`, process.execPath, opts.nanokubeBin, ...opts.args], {
+    const child = spawn('nsenter', [`--net=/run/netns/${opts.netns}`, process.execPath, ...nodeFlagsFor(opts.args[0]), opts.nanokubeBin, ...opts.args], {
       cwd: opts.cwd,
       detached: true,
       stdio: ['ignore', fd, fd],
