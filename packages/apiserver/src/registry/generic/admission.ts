@@ -42,6 +42,7 @@ export async function admitNamespaceLifecycle(
   if (!def.namespaced || !nsDef) return;
   const nsCtx = { ...ctx, namespace: '' };
   const name = ctx.namespace;
+  if (core.namespaceMarks.revision > 0) await core.cacher.waitForRevision(core.namespaceMarks.revision, 3_000);
   // The cache may lag a namespace created a moment ago: fall back to a live read, as upstream does.
   let ns = cacheOf(core, nsDef).get(keyOf(core, nsDef, nsCtx, name));
   if (!ns) ns = (await readCurrent(core, keyOf(core, nsDef, nsCtx, name)))?.object;

@@ -23,6 +23,11 @@ export interface RegistryCore {
   hooks: Map<string, ResourceHooks[]>;
   /** The namespaces definition, when served (NamespaceLifecycle needs it). */
   namespacesDef: ResourceDefinition | undefined;
+  /**
+   * The store revision of this apiserver's last namespace deletion mark: NamespaceLifecycle waits for
+   * the cache to reach it, so a create right after `kubectl delete ns` here sees Terminating.
+   */
+  namespaceMarks: { revision: number };
 }
 
 /** A stored object with the mod revision its CAS writes must compare against. */

@@ -16,7 +16,7 @@
 import { newConflict, newForbidden, type StatusError } from '@nanokube/api';
 import type { DeleteOptions, KubeObject, RequestContext, ResourceDefinition } from '../types.js';
 import { immortalNamespaces } from './admission.js';
-import { encodeForStorage, groupResource, hooksOf, keyOf, mustReadCurrent, type Current, type RegistryCore } from './core.js';
+import { encodeForStorage, groupResource, hooksOf, keyOf, mustReadCurrent, prefixOf, type Current, type RegistryCore } from './core.js';
 import { deepEqual, deepFreeze, rfc3339, withResourceVersion } from './objects.js';
 
 /** The outcome of a delete: the object as deleted (or as marked for deletion). */
@@ -132,6 +132,9 @@ async function writeMarked(core: RegistryCore, key: string, cur: Current, next: 
   const res = await core.storage.update(key, encodeForStorage(next), cur.modRevision);
   if (!res.succeeded) return undefined;
   next.metadata.resourceVersion = String(res.revision);
+  if ((next['status'] as { phase?: string } | undefined)?.phase === 'Terminating' && core.namespacesDef && key.startsWith(prefixOf(core, core.namespacesDef))) {
+    core.namespaceMarks.revision = Math.max(core.namespaceMarks.revision, res.revision);
+  }
   return { object: deepFreeze(next), deleted: false };
 }
 

@@ -89,6 +89,7 @@ export async function createRegistry(opts: CreateRegistryOptions): Promise<Manag
     prefixes,
     hooks,
     namespacesDef: opts.resources.find((d) => d.group === '' && d.resource === 'namespaces'),
+    namespaceMarks: { revision: 0 },
   };
   const registry = new GenericRegistry(core, opts.resources);
   let isReady = false;
