@@ -3,7 +3,7 @@
 // every unit, the unit command lines against the CLI's flags, and the provisioning library's idempotent
 // steps. Missing tools are installed with apt (as root); a check skips, saying why, only when its tool
 // cannot be installed.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -32,6 +32,25 @@ function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?:
     env: opts.env ?? process.env,
     timeout: opts.timeoutMs ?? 60_000,
     ...(opts.input !== undefined ? { input: opts.input } : {}),
+  });
+}
+
+/**
+ * runAsync is run() without blocking the test worker: a provisioning run takes most of a minute, and a
+ * worker whose event loop is blocked that long misses vitest's RPC deadline.
+ */
+function runAsync(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: repo, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
   });
 }
 
@@ -411,7 +430,7 @@ describe('master.sh in a network namespace', () => {
     }
   });
 
-  it.skipIf(!canRun)('brings up the control plane with a never-expiring token, and a second run changes nothing', () => {
+  it.skipIf(!canRun)('brings up the control plane with a never-expiring token, and a second run changes nothing', async () => {
     dir = join(work, 'netns');
     mkdirSync(dir, { recursive: true });
     const script = `set -euo pipefail
@@ -432,7 +451,7 @@ bash ${provisionDir}/master.sh 2>${dir}/second.log
 snapshot >${dir}/second.snap
 ${process.execPath} ${cli} token list --kubeconfig ${dir}/master/etc/admin.conf >${dir}/tokens
 `;
-    const res = run('unshare', ['--net', 'bash', '-c', script], { timeoutMs: 300_000 });
+    const res = await runAsync('unshare', ['--net', 'bash', '-c', script], { timeoutMs: 300_000 });
     const logs = ['common', 'first', 'second'].map((l) => existsSync(join(dir, `${l}.log`)) ? readFileSync(join(dir, `${l}.log`), 'utf8') : '').join('\n');
     expect(res.status, `${res.stderr}\n${logs}`).toBe(0);
 
