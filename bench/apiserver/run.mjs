@@ -185,7 +185,8 @@ async function main() {
     console.log(`\n## list of ${pods} pods (created at ${cp5.perSecond.toFixed(0)}/s with 16 clients)\n`);
     console.log(table(['request', 'items', 'p50 ms', 'p99 ms'], listRows));
   } finally {
-    await agent.close();
+    // destroy, not close: close waits for the aborted watch streams and could keep the cluster up.
+    await agent.destroy();
     await cp.stop();
   }
 }
