@@ -3,76 +3,11 @@
 // over HTTPS; watch delivery latency to 100 concurrent watchers; a list of 5,000 pods from the watch cache.
 // It starts its own loopback control plane (`nanokube up`, store + apiserver as separate processes) on free
 // ports in a temp dir and stops it at the end. Run after `npm run build`: `node bench/apiserver/run.mjs`.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Agent } from 'undici';
-import yaml from 'js-yaml';
+import { adminAgent, call, startUp } from '../lib/cluster.mjs';
 import { ms, percentile, runConcurrent, table } from '../lib/stats.mjs';
 
-const root = resolve(import.meta.dirname, '../..');
 const quick = process.argv.includes('--quick');
 const scale = quick ? 0.2 : 1;
-
-function freePort() {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-async function startControlPlane() {
-  const dir = mkdtempSync(join(tmpdir(), 'nk-bench-api-'));
-  const [securePort, storePort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, [join(root, 'packages/cli/bin/nanokube.js'), 'up', '--dir', dir, '--secure-port', String(securePort), '--store-port', String(storePort)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NANOKUBE_LOG_LEVEL: 'warn' },
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const deadline = Date.now() + 60_000;
-  while (!out.includes('control plane is ready')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`nanokube up failed:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const stop = async () => {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
-  };
-  return { dir, securePort, child, stop };
-}
-
-function adminAgent(dir) {
-  const kc = yaml.load(readFileSync(join(dir, 'admin.conf'), 'utf8'));
-  const b64 = (s) => Buffer.from(s, 'base64').toString();
-  const user = kc.users[0].user;
-  return new Agent({
-    connections: 128,
-    pipelining: 1,
-    connect: { ca: b64(kc.clusters[0].cluster['certificate-authority-data']), cert: b64(user['client-certificate-data']), key: b64(user['client-key-data']) },
-  });
-}
-
-async function call(agent, origin, method, path, body) {
-  const res = await agent.request({
-    origin,
-    method,
-    path,
-    headers: body ? { 'content-type': 'application/json', accept: 'application/json' } : { accept: 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 300)}`);
-  return text;
-}
 
 const configMap = (name) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { key: 'x'.repeat(200) } });
 const pod = (name) => ({
@@ -83,8 +18,8 @@ const pod = (name) => ({
 });
 
 async function main() {
-  const cp = await startControlPlane();
-  const origin = `https://127.0.0.1:${cp.securePort}`;
+  const cp = await startUp({ dirPrefix: 'nk-bench-api-' });
+  const { origin } = cp;
   const agent = adminAgent(cp.dir);
   const rows = [];
   try {

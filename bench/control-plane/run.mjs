@@ -8,16 +8,10 @@
 //   - peak RSS (VmRSS) of each child process of `up`, sampled every 500 ms.
 // Goals (issue #5): >= 300 pods/s bound on 1,000 nodes, 3,000 replicas Running in < 30 s, control plane
 // < 1 GiB RSS in total. Run after `npm run build`: `node bench/control-plane/run.mjs [--quick] [--nodes 100,1000]`.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Agent } from 'undici';
-import yaml from 'js-yaml';
+import { readdirSync, readFileSync } from 'node:fs';
+import { adminAgent, call, startUp } from '../lib/cluster.mjs';
 import { ms, percentile, runConcurrent, table } from '../lib/stats.mjs';
 
-const root = resolve(import.meta.dirname, '../..');
 const quick = process.argv.includes('--quick');
 const nodesArg = process.argv.indexOf('--nodes');
 const nodeCounts = nodesArg > 0 ? process.argv[nodesArg + 1].split(',').map(Number) : quick ? [20] : [100, 1000];
@@ -25,77 +19,14 @@ const podCount = quick ? 200 : 1000;
 const replicas = quick ? 300 : 3000;
 const stepTimeoutMs = quick ? 60_000 : 180_000;
 
-function freePort() {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-async function startControlPlane(nodes) {
-  const dir = mkdtempSync(join(tmpdir(), 'nk-bench-cp-'));
-  const [securePort, storePort] = [await freePort(), await freePort()];
-  const child = spawn(
-    process.execPath,
-    [join(root, 'packages/cli/bin/nanokube.js'), 'up', '--dir', dir, '--secure-port', String(securePort), '--store-port', String(storePort), '--simulated-nodes', String(nodes),
-      // The default 10.244.0.0/16 in /24s has pod CIDRs for 256 nodes only (as upstream); /26s give 1,024.
-      ...(nodes > 250 ? ['--controller-manager-flags=--node-cidr-mask-size=26'] : [])],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NANOKUBE_LOG_LEVEL: 'warn' } },
-  );
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 90_000;
-  while (!out.includes('control plane is ready')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`nanokube up failed:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { dir, securePort, child, stop, output: () => out };
-}
-
-function adminAgent(dir) {
-  const kc = yaml.load(readFileSync(join(dir, 'admin.conf'), 'utf8'));
-  const b64 = (s) => Buffer.from(s, 'base64').toString();
-  const user = kc.users[0].user;
-  return new Agent({
-    connections: 64,
-    pipelining: 1,
-    connect: { ca: b64(kc.clusters[0].cluster['certificate-authority-data']), cert: b64(user['client-certificate-data']), key: b64(user['client-key-data']) },
-  });
-}
-
-async function call(agent, origin, method, path, body) {
-  const res = await agent.request({
-    origin,
-    method,
-    path,
-    headers: body ? { 'content-type': 'application/json', accept: 'application/json' } : { accept: 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 300)}`);
-  return JSON.parse(text);
+/** callJson is call() with the reply parsed. */
+async function callJson(agent, origin, method, path, body) {
+  return JSON.parse(await call(agent, origin, method, path, body));
 }
 
 /** watchPods lists then watches a namespace's pods, calling onPod(pod, receivedAt) for every object seen. */
 async function watchPods(agent, origin, ns, onPod) {
-  const list = await call(agent, origin, 'GET', `/api/v1/namespaces/${ns}/pods`);
+  const list = await callJson(agent, origin, 'GET', `/api/v1/namespaces/${ns}/pods`);
   const now0 = performance.now();
   for (const p of list.items) onPod(p, now0);
   const ac = new AbortController();
@@ -191,9 +122,17 @@ const isRunning = (p) => p.status?.phase === 'Running';
 
 async function benchOne(nodes) {
   const t0 = performance.now();
-  const cp = await startControlPlane(nodes);
-  const origin = `https://127.0.0.1:${cp.securePort}`;
-  const agent = adminAgent(cp.dir);
+  const cp = await startUp({
+    dirPrefix: 'nk-bench-cp-',
+    timeoutMs: 90_000,
+    extraArgs: [
+      '--simulated-nodes', String(nodes),
+      // The default 10.244.0.0/16 in /24s has pod CIDRs for 256 nodes only (as upstream); /26s give 1,024.
+      ...(nodes > 250 ? ['--controller-manager-flags=--node-cidr-mask-size=26'] : []),
+    ],
+  });
+  const { origin } = cp;
+  const agent = adminAgent(cp.dir, 64);
   const peak = new Map();
   const sampler = setInterval(() => {
     for (const c of children(cp.child.pid)) peak.set(c.name, Math.max(peak.get(c.name) ?? 0, rssKiB(c.pid)));
@@ -203,20 +142,20 @@ async function benchOne(nodes) {
     // All nodes registered and Ready.
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const list = await call(agent, origin, 'GET', '/api/v1/nodes');
+      const list = await callJson(agent, origin, 'GET', '/api/v1/nodes');
       const ready = list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
       if (ready >= nodes) break;
       if (Date.now() > deadline) throw new Error(`only ${ready}/${nodes} nodes Ready`);
       await new Promise((r) => setTimeout(r, 500));
     }
     result.nodesReadySeconds = (performance.now() - t0) / 1000;
-    for (const ns of ['sched', 'deploy']) await call(agent, origin, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    for (const ns of ['sched', 'deploy']) await callJson(agent, origin, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     // The namespace's default ServiceAccount (admission requires it for pods).
     for (const ns of ['sched', 'deploy']) {
       const saDeadline = Date.now() + 30_000;
       while (Date.now() < saDeadline) {
         try {
-          await call(agent, origin, 'GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`);
+          await callJson(agent, origin, 'GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`);
           break;
         } catch {
           await new Promise((r) => setTimeout(r, 200));
@@ -239,7 +178,7 @@ async function benchOne(nodes) {
       count: podCount,
       fn: async (i) => {
         sentAt.set(`p-${i}`, performance.now());
-        await call(agent, origin, 'POST', '/api/v1/namespaces/sched/pods', benchPod(`p-${i}`));
+        await callJson(agent, origin, 'POST', '/api/v1/namespaces/sched/pods', benchPod(`p-${i}`));
       },
     });
     result.allBound = await until(`${podCount} pods bound`, () => boundAt.size >= podCount, stepTimeoutMs);
@@ -259,7 +198,7 @@ async function benchOne(nodes) {
       if (isRunning(p) && !p.metadata.deletionTimestamp) running.add(p.metadata.name);
     });
     const dSent = performance.now();
-    await call(agent, origin, 'POST', '/apis/apps/v1/namespaces/deploy/deployments', deployment('big', replicas));
+    await callJson(agent, origin, 'POST', '/apis/apps/v1/namespaces/deploy/deployments', deployment('big', replicas));
     result.allReplicas = await until(`${replicas} replicas Running`, () => running.size >= replicas, stepTimeoutMs);
     result.deploySeconds = (performance.now() - dSent) / 1000;
     result.replicasRunning = running.size;
