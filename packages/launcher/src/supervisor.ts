@@ -38,7 +38,7 @@ export class Supervisor {
   start(spec: ComponentSpec): RunningComponent {
     const logFile = join(this.opts.logDir, `${spec.name}.log`);
     const out = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(process.execPath, [this.opts.nanokubeBin, ...spec.args], {
+    const child = spawn(process.execPath, [...profileArgs(), this.opts.nanokubeBin, ...spec.args], {
       env: { ...process.env, NANOKUBE_LOG_LEVEL: process.env['NANOKUBE_LOG_LEVEL'] ?? 'info', ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -69,4 +69,13 @@ export class Supervisor {
     }
     this.running.length = 0;
   }
+}
+
+/**
+ * profileArgs: with NANOKUBE_PROFILE_DIR set, every component writes a V8 CPU profile there when it exits
+ * (`node --cpu-prof`), for finding where a benchmark's time goes; NODE_OPTIONS cannot carry --cpu-prof.
+ */
+function profileArgs(): string[] {
+  const dir = process.env['NANOKUBE_PROFILE_DIR'];
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }

@@ -34,6 +34,8 @@ export interface RegistryCore {
 export interface Current {
   object: KubeObject;
   modRevision: number;
+  /** Read from the watch cache, so possibly behind the store: a write that fails on it retries on a store read. */
+  fromCache?: boolean;
 }
 
 /** groupResource of a definition, for error messages. */
@@ -75,6 +77,21 @@ export function keyOf(core: RegistryCore, def: ResourceDefinition, ctx: RequestC
 export async function readCurrent(core: RegistryCore, key: string): Promise<Current | undefined> {
   const { kv } = await core.storage.get(key);
   return kv ? { object: decodeStored(kv.value, kv.modRevision), modRevision: kv.modRevision } : undefined;
+}
+
+/**
+ * readForWrite is the object a write starts from. Like upstream's cacher, which hands GuaranteedUpdate
+ * the watch cache's copy, the first attempt (`fromCache`) takes the cached object and saves a store
+ * round trip; the compare-and-swap on its mod revision catches a stale copy, and the caller then retries
+ * with `fromCache` false (a consistent store read), as it must after any error seen on a cached copy.
+ */
+export async function readForWrite(core: RegistryCore, def: ResourceDefinition, key: string, fromCache: boolean): Promise<Current | undefined> {
+  if (fromCache) {
+    const cached = cacheOf(core, def).get(key);
+    const modRevision = Number(cached?.metadata.resourceVersion);
+    if (cached && Number.isSafeInteger(modRevision) && modRevision > 0) return { object: cached, modRevision, fromCache: true };
+  }
+  return readCurrent(core, key);
 }
 
 /** mustReadCurrent is readCurrent that throws 404 NotFound. */

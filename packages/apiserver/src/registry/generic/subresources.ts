@@ -4,9 +4,9 @@
  * `eviction` (deletes the pod with the eviction's DeleteOptions; PodDisruptionBudgets are not
  * consulted yet).
  */
-import { newConflict, newInvalid, required, type Status } from '@nanokube/api';
+import { newConflict, newInvalid, newNotFound, required, type Status } from '@nanokube/api';
 import type { DeleteOptions, KubeObject, RequestContext, ResourceDefinition, WriteOptions } from '../types.js';
-import { encodeForStorage, keyOf, mustReadCurrent, type RegistryCore } from './core.js';
+import { encodeForStorage, groupResource, keyOf, readForWrite, type RegistryCore } from './core.js';
 import { deleteObject } from './delete.js';
 import { rfc3339 } from './objects.js';
 
@@ -40,11 +40,15 @@ export async function bindPod(
   }
   const gr = { group: '', resource: 'pods/binding' };
   const key = keyOf(core, def, ctx, name);
+  // The first attempt binds the watch cache's copy (see readForWrite); what it finds wrong is checked again
+  // on a store read before it is reported.
   for (let attempt = 1; attempt <= maxBindAttempts; attempt++) {
-    const cur = await mustReadCurrent(core, def, key, name);
+    const cur = await readForWrite(core, def, key, attempt === 1 && !(ctx.dryRun || opts.dryRun));
+    if (!cur) throw newNotFound(groupResource(def), name);
     const pod = structuredClone(cur.object) as KubeObject;
-    if (pod.metadata.deletionTimestamp) throw newConflict(gr, name, `pod ${name} is being deleted, cannot be assigned to a host`);
     const spec = (pod['spec'] ?? {}) as { nodeName?: string };
+    if ((pod.metadata.deletionTimestamp || spec.nodeName) && cur.fromCache) continue;
+    if (pod.metadata.deletionTimestamp) throw newConflict(gr, name, `pod ${name} is being deleted, cannot be assigned to a host`);
     if (spec.nodeName) throw newConflict(gr, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
     pod['spec'] = { ...spec, nodeName: node };
     const annotations = body.metadata?.annotations;
