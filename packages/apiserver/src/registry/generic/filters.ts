@@ -13,7 +13,24 @@ export interface Predicate {
   everything: boolean;
   /** The name an exact `metadata.name=` selector pins, if any. */
   name?: string;
+  /** A field value the selector pins exactly, by which the watch cache can index this watch. */
+  trigger?: Trigger;
 }
+
+/**
+ * A Trigger is upstream's indexed watch trigger: a watch pinned to one value of a field (a kubelet's
+ * `spec.nodeName=NODE` pod watch, a `metadata.name=X` watch) is only handed events of objects whose
+ * value (before or after the change) is that one, instead of running its filter on every event.
+ */
+export interface Trigger {
+  field: string;
+  value: string;
+  /** The object's value of the field; a missing field reads as '' (as selectors read it). */
+  valueOf(obj: KubeObject): string;
+}
+
+/** The fields a watch may be indexed by, most selective first. */
+const triggerFields = ['spec.nodeName', 'metadata.name'];
 
 /** parseLabels parses a label selector, refusing `k in ()` and `k notin ()` as upstream's parser does. */
 function parseLabels(selector: string): ReturnType<typeof parseSelector> {
@@ -50,5 +67,20 @@ export function buildPredicate(
     });
   };
   const name = fields?.requiresExactMatch('metadata.name');
-  return { matches, everything: labelsAll && fieldsAll, ...(name !== undefined ? { name } : {}) };
+  const trigger = fields && triggerOf(fields, getters);
+  return { matches, everything: labelsAll && fieldsAll, ...(name !== undefined ? { name } : {}), ...(trigger ? { trigger } : {}) };
+}
+
+function triggerOf(
+  fields: ReturnType<typeof parseFieldSelector>,
+  getters: NonNullable<ResourceDefinition['fieldSelectors']>,
+): Trigger | undefined {
+  for (const field of triggerFields) {
+    const value = fields.requiresExactMatch(field);
+    if (value === undefined) continue;
+    if (field === 'metadata.name') return { field, value, valueOf: (obj) => obj.metadata.name ?? '' };
+    const get = getters[field];
+    if (get) return { field, value, valueOf: (obj) => get(obj) ?? '' };
+  }
+  return undefined;
 }

@@ -94,4 +94,44 @@ describe('WatchCache', () => {
     expect(cache.watcherCount).toBe(0);
     expect((await drain(w, 10)).length).toBeLessThanOrEqual(4);
   });
+
+  it('hands a watch pinned to a field value only the events of objects with that value, before or after', async () => {
+    // A kubelet's pod watch (spec.nodeName=NODE): the pod moving onto the node is ADDED, off it DELETED,
+    // and pods of other nodes never reach it (upstream's indexed triggers).
+    let rev = 0;
+    const cache = new WatchCache('/registry/pods/', { revision: () => rev }, 32);
+    const podOn = (name: string, node: string, r: number) =>
+      decodeStored(JSON.stringify({ kind: 'Pod', metadata: { name, namespace: 'ns' }, spec: { nodeName: node } }), r);
+    const put = (name: string, node: string) => {
+      rev++;
+      cache.processPut(`/registry/pods/ns/${name}`, podOn(name, node, rev), rev);
+    };
+    const nodeOf = (o: KubeObject) => (o['spec'] as { nodeName?: string } | undefined)?.nodeName ?? '';
+    const seen: string[] = [];
+    const sink = (label: string) => ({
+      dispatch: (ev: { type: string; object: KubeObject }) => seen.push(`${label} ${ev.type} ${ev.object.metadata.name}`),
+      terminate: () => seen.push(`${label} end`),
+    });
+    const offA = cache.addSink(sink('a'), { field: 'spec.nodeName', value: 'node-a', valueOf: nodeOf });
+    cache.addSink(sink('unassigned'), { field: 'spec.nodeName', value: '', valueOf: nodeOf });
+    cache.addSink(sink('all'));
+    expect(cache.watcherCount).toBe(3);
+    put('p1', '');
+    put('p1', 'node-a');
+    put('p2', 'node-b');
+    put('p1', 'node-b');
+    offA();
+    put('p3', 'node-a');
+    expect(cache.watcherCount).toBe(2);
+    expect(seen).toEqual([
+      'all ADDED p1', 'unassigned ADDED p1',
+      'all MODIFIED p1', 'a MODIFIED p1', 'unassigned MODIFIED p1',
+      'all ADDED p2',
+      'all MODIFIED p1', 'a MODIFIED p1',
+      'all ADDED p3',
+    ]);
+    cache.terminateAll();
+    expect(seen.slice(-2).sort()).toEqual(['all end', 'unassigned end']);
+    expect(cache.watcherCount).toBe(0);
+  });
 });

@@ -9,6 +9,7 @@
  *   event of this resource after N.
  */
 import type { KubeObject } from '../types.js';
+import type { Trigger } from './filters.js';
 import { deepFreeze, withResourceVersion } from './objects.js';
 
 /** One change of the resource, as kept in the ring. */
@@ -43,7 +44,10 @@ export class WatchCache {
   private ringHead = 0;
   private ringSize = 0;
   private oldest = 0;
+  /** Sinks that see every event. */
   private readonly sinks = new Set<CacheEventSink>();
+  /** Sinks indexed by a pinned field value (see Trigger), by field. */
+  private readonly triggered = new Map<string, { valueOf: Trigger['valueOf']; byValue: Map<string, Set<CacheEventSink>> }>();
 
   constructor(
     readonly prefix: string,
@@ -128,20 +132,39 @@ export class WatchCache {
   }
 
   /** addSink subscribes to live events; returns the unsubscribe function. */
-  addSink(sink: CacheEventSink): () => void {
-    this.sinks.add(sink);
-    return () => this.sinks.delete(sink);
+  addSink(sink: CacheEventSink, trigger?: Trigger): () => void {
+    if (!trigger) {
+      this.sinks.add(sink);
+      return () => this.sinks.delete(sink);
+    }
+    let index = this.triggered.get(trigger.field);
+    if (!index) this.triggered.set(trigger.field, (index = { valueOf: trigger.valueOf, byValue: new Map() }));
+    const { byValue } = index;
+    let set = byValue.get(trigger.value);
+    if (!set) byValue.set(trigger.value, (set = new Set()));
+    set.add(sink);
+    return () => {
+      set.delete(sink);
+      if (set.size === 0 && byValue.get(trigger.value) === set) byValue.delete(trigger.value);
+    };
   }
 
   /** terminateAll ends every watch of this cache. */
   terminateAll(): void {
-    for (const s of [...this.sinks]) s.terminate();
+    for (const s of this.allSinks()) s.terminate();
     this.sinks.clear();
+    this.triggered.clear();
   }
 
   /** watcherCount is the number of live watchers (for tests and metrics). */
   get watcherCount(): number {
-    return this.sinks.size;
+    return this.allSinks().length;
+  }
+
+  private allSinks(): CacheEventSink[] {
+    const out = [...this.sinks];
+    for (const { byValue } of this.triggered.values()) for (const set of byValue.values()) out.push(...set);
+    return out;
   }
 
   private emit(ev: CacheEvent): void {
@@ -154,6 +177,12 @@ export class WatchCache {
     this.ring[(this.ringHead + this.ringSize) % this.capacity] = ev;
     this.ringSize++;
     for (const s of this.sinks) s.dispatch(ev);
+    for (const { valueOf, byValue } of this.triggered.values()) {
+      const value = valueOf(ev.object);
+      byValue.get(value)?.forEach((s) => s.dispatch(ev));
+      const prev = ev.prevObject && valueOf(ev.prevObject);
+      if (prev !== undefined && prev !== value) byValue.get(prev)?.forEach((s) => s.dispatch(ev));
+    }
   }
 }
 

@@ -48,7 +48,7 @@ export function watchObjects(
   const listPrefix = namespacePrefix(prefixOf(core, def), ns);
   const begin = (): void => {
     if (rv === undefined || rv === 0) {
-      watcher.start(initialEvents(cache, pred, listPrefix, def.namespaced), (sink) => cache.addSink(sink));
+      watcher.start(initialEvents(cache, pred, listPrefix, def.namespaced), (sink) => cache.addSink(sink, pred.trigger));
       return;
     }
     const replay = cache.eventsAfter(rv);
@@ -61,7 +61,7 @@ export function watchObjects(
       const out = watcher.translate(ev);
       if (out) initial.push(out);
     }
-    watcher.start(initial, (sink) => cache.addSink(sink));
+    watcher.start(initial, (sink) => cache.addSink(sink, pred.trigger));
   };
   const needsWait = rv === undefined || rv > cache.revision;
   if (!needsWait) begin();
