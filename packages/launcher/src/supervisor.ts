@@ -74,8 +74,10 @@ export class Supervisor {
 /**
  * profileArgs: with NANOKUBE_PROFILE_DIR set, every component writes a V8 CPU profile there when it exits
  * (`node --cpu-prof`), for finding where a benchmark's time goes; NODE_OPTIONS cannot carry --cpu-prof.
+ * NANOKUBE_NODE_FLAGS adds other Node.js flags (e.g. `--heapsnapshot-signal=SIGUSR2`) to every component.
  */
 function profileArgs(): string[] {
   const dir = process.env['NANOKUBE_PROFILE_DIR'];
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+  const extra = (process.env['NANOKUBE_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+  return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), ...extra];
 }
