@@ -179,6 +179,11 @@ export interface WriteOptions {
   fieldValidation: FieldValidation;
   /** Server-side apply: take ownership on conflicts. */
   force?: boolean;
+  /**
+   * The URL's version. When it is another served version than the storage one, PATCH converts the
+   * stored object to it before patching (and back), and managedFields are recorded at it.
+   */
+  version?: string;
 }
 
 /** What a write returns: the stored object (or the would-be object on dryRun) and warnings to send. */

@@ -6,6 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { newBadRequest, newMethodNotSupported, newServiceUnavailable, newStatus, StatusError } from '@nanokube/api';
 import type { Logger } from '@nanokube/component-base';
+import { omitEmptyInPlace } from '../registry/generic/omit-empty.js';
 import type { FieldValidation, KubeObject, Registry, RequestContext, ResourceDefinition, WriteResult } from '../registry/types.js';
 import type { UserInfo } from './auth.js';
 import { decodeJsonValue, decodeObject, decodePatch, patchTypeOf, type DecodedBody } from './body.js';
@@ -29,7 +30,11 @@ export interface SubresourceRequest {
   registry: Registry;
 }
 
-/** A handler that takes over a subresource request completely (it sends the reply itself). */
+/**
+ * A handler that takes over a subresource request completely (it sends the reply itself). Handlers are
+ * keyed by subresource name (`log`) or, for one resource only, `resource/subresource` (`pods/proxy`;
+ * `resource.group/subresource` outside the core group).
+ */
 export type SubresourceHandler = (r: SubresourceRequest) => Promise<void>;
 
 /** The streaming subresources served by the node agent; answered 503 until a handler is installed. */
@@ -144,6 +149,8 @@ export class ResourceHandler {
     const body = decodeObject(request.body as Buffer | undefined, request.headers['content-type'], opts.fieldValidation);
     const warnings: string[] = [];
     const obj = this.admitObject(def, render.version, body, opts.fieldValidation, warnings, ctx.namespace);
+    // Empty optional maps and lists go, as upstream's typed decoding drops them (updates do it in the registry).
+    omitEmptyInPlace({ group: def.group, version: def.versions[0] ?? 'v1', kind: def.kind }, obj);
     const result = await this.deps.registry.create(ctx, def, obj, opts);
     return sendWrite(reply, result, render, warnings);
   }
@@ -172,6 +179,7 @@ export class ResourceHandler {
     }
     const objName = obj.metadata.name ?? '';
     if (objName !== name) throw newBadRequest(`the name of the object (${objName}) does not match the name on the URL (${name})`);
+    opts.version = render.version;
     const result = await this.deps.registry.update(ctx, def, name, obj, subresource ? { ...opts, subresource } : opts);
     return sendWrite(reply, result, subresource === 'scale' ? undefined : render, warnings);
   }
@@ -193,6 +201,7 @@ export class ResourceHandler {
     const warnings: string[] = [];
     const checked = type !== 'json' && subresource !== 'scale' ? (body.value as KubeObject) : undefined;
     this.checkFields(def, render.version, checked, body.strictErrors, opts.fieldValidation, warnings, true);
+    opts.version = render.version;
     const result = await this.deps.registry.patch(ctx, def, name, type, body.value, subresource ? { ...opts, subresource } : opts);
     return sendWrite(reply, result, subresource === 'scale' ? undefined : render, warnings);
   }
@@ -222,7 +231,9 @@ export class ResourceHandler {
     const reg = this.deps.registry;
     const extra = def.extraSubresources?.find((x) => x.name === sub);
     if (streamingSubresources.has(sub) && extra) {
-      const handler = this.deps.subresourceHandlers[sub];
+      // A handler for this resource's subresource (`pods/proxy`) wins over one for the name (`proxy`).
+      const own = def.group === '' ? `${def.resource}/${sub}` : `${def.resource}.${def.group}/${sub}`;
+      const handler = this.deps.subresourceHandlers[own] ?? this.deps.subresourceHandlers[sub];
       if (!handler) throw newServiceUnavailable('the node agent is not available yet');
       return handler({ request, reply, info, def, ctx, registry: reg });
     }

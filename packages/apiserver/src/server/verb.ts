@@ -102,6 +102,7 @@ async function run(argv: string[]): Promise<number> {
         })
       : undefined;
   const { enableUpgrades, streamingHandlers } = await import('./streaming/index.js');
+  const { proxyHandlers } = await import('./proxy/index.js');
   const kubeletClient = {
     ...(files.kubeletClientCert && files.kubeletClientKey ? { cert: readFileSync(files.kubeletClientCert), key: readFileSync(files.kubeletClientKey) } : {}),
     ...(files.kubeletCA ? { ca: readFileSync(files.kubeletCA) } : {}),
@@ -127,7 +128,7 @@ async function run(argv: string[]): Promise<number> {
     authorizer: security.authorizer,
     impersonate: security.impersonate,
     ...(metricsApi ? { metricsApi } : {}),
-    subresourceHandlers: streamingHandlers({ kubeletClient, logger }),
+    subresourceHandlers: { ...streamingHandlers({ kubeletClient, logger }), ...proxyHandlers({ logger }) },
   });
   enableUpgrades(server.app);
   logger.info({ url: server.url, etcdServers }, 'Started apiserver');

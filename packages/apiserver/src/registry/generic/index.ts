@@ -20,6 +20,7 @@ import type { Storage } from './storage.js';
 
 export type { ResourceHooks, Undo } from './admission.js';
 export { serializeObject } from './objects.js';
+export { omitEmpty, omitEmptyInPlace } from './omit-empty.js';
 export type { Storage } from './storage.js';
 export { watchTuning } from './watch.js';
 

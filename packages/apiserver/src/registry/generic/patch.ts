@@ -18,12 +18,14 @@ import {
   required,
 } from '@nanokube/api';
 import type { KubeObject, PatchType, RequestContext, ResourceDefinition, WriteOptions, WriteResult } from '../types.js';
+import { conversionFor, recordInRequestVersion } from './convert.js';
 import { createObject } from './create.js';
-import { groupResource, keyOf, readCurrent, storageApiVersion, type Current, type RegistryCore } from './core.js';
+import { groupResource, keyOf, readForWrite, storageApiVersion, type Current, type RegistryCore } from './core.js';
 import { prepareApply } from './managed-fields.js';
 import { ensureName } from './metadata.js';
+import { omitEmpty, omitEmptyInPlace } from './omit-empty.js';
 import { applyScale, scaleOf } from './scale.js';
-import { attemptUpdate } from './update.js';
+import { attemptUpdate, retryIfCached } from './update.js';
 
 const maxPatchAttempts = 32;
 
@@ -40,16 +42,18 @@ export async function patchObject(
   checkPatchOptions(type, opts);
   const key = keyOf(core, def, ctx, name);
   const subresource = opts.subresource ?? '';
+  let fromCache = !(ctx.dryRun || opts.dryRun);
   for (let attempt = 1; ; attempt++) {
-    const cur = await readCurrent(core, key);
+    const cur = await readForWrite(core, def, key, fromCache);
     if (!cur) {
       if (type === 'apply' && subresource === '') return applyCreate(core, ctx, def, name, patch, opts);
       throw newNotFound(groupResource(def), name);
     }
-    const out =
-      subresource === 'scale'
-        ? await patchScale(core, ctx, def, name, cur, type, patch, opts)
-        : await patchOnce(core, ctx, def, name, cur, type, patch, { ...opts, subresource });
+    fromCache = false;
+    const out = await (subresource === 'scale'
+      ? patchScale(core, ctx, def, name, cur, type, patch, opts)
+      : patchOnce(core, ctx, def, name, cur, type, patch, { ...opts, subresource })
+    ).catch(retryIfCached(cur));
     if (out) return out;
     if (attempt >= maxPatchAttempts) throw newConflict(groupResource(def), name, optimisticLockErrorMsg);
   }
@@ -94,24 +98,31 @@ async function patchOnce(
   patch: unknown,
   opts: WriteOptions & { subresource: string },
 ): Promise<WriteResult | undefined> {
-  const gvk = { group: def.group, kind: def.kind };
-  let obj: KubeObject;
+  // Through another served version (autoscaling/v1 HPAs) the patch applies to the object as that
+  // version shows it; the result is converted back to the storage version.
+  const conv = conversionFor(def, opts.version);
+  const live = conv ? conv.toRequest(cur.object) : cur.object;
+  const gvk = { group: def.group, kind: def.kind, ...(conv ? { version: conv.version } : {}) };
+  let patched: KubeObject;
   let recordFields: ((o: KubeObject) => void) | undefined;
   if (type === 'apply') {
     const applied = asObject(patch);
-    const { base, finish } = prepareApply(cur.object, applied, {
+    const { base, finish } = prepareApply(live, applied, {
       manager: opts.fieldManager as string,
-      apiVersion: storageApiVersion(def),
+      apiVersion: conv ? conv.apiVersion : storageApiVersion(def),
       now: ctx.now,
       force: !!opts.force,
       ...(opts.subresource ? { subresource: opts.subresource } : {}),
     });
-    obj = applyPatchOfType(gvk, 'strategic', base, stripApplyMeta(applied));
-    recordFields = finish;
+    patched = applyPatchOfType(gvk, 'strategic', base, stripApplyMeta(applied));
+    recordFields = conv ? (o) => recordInRequestVersion(conv, o, undefined, (view) => finish(view)) : finish;
   } else {
-    obj = applyPatchOfType(gvk, type, cur.object, patch);
+    patched = applyPatchOfType(gvk, type, live, patch);
   }
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw newBadRequest('the patch produced an object that is not a JSON object');
+  if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) throw newBadRequest('the patch produced an object that is not a JSON object');
+  // Typed decoding of the result, as upstream: fields no schema defines (reported as unknown by the
+  // handler) and empty optional maps and lists do not survive.
+  const obj = omitEmpty({ group: def.group, version: def.versions[0] ?? 'v1', kind: def.kind }, conv ? conv.toStorage(patched) : patched, { dropUnknown: true });
   dropImplicitResourceVersion(obj, cur);
   const out = await attemptUpdate(core, ctx, def, {
     name,
@@ -148,17 +159,21 @@ async function applyCreate(
   patch: unknown,
   opts: WriteOptions,
 ): Promise<WriteResult> {
+  const conv = conversionFor(def, opts.version);
   const applied = structuredClone(asObject(patch));
   applied.metadata ??= {};
   ensureName(applied, name);
   const { finish } = prepareApply({ metadata: {} }, applied, {
     manager: opts.fieldManager as string,
-    apiVersion: storageApiVersion(def),
+    apiVersion: conv ? conv.apiVersion : storageApiVersion(def),
     now: ctx.now,
     force: true,
   });
   delete applied.metadata.managedFields;
-  return createObject(core, ctx, def, applied, opts, finish);
+  const obj = conv ? conv.toStorage({ ...applied, apiVersion: conv.apiVersion, kind: def.kind }) : applied;
+  omitEmptyInPlace({ group: def.group, version: def.versions[0] ?? 'v1', kind: def.kind }, obj);
+  const record = conv ? (o: KubeObject): void => recordInRequestVersion(conv, o, undefined, (view) => finish(view)) : finish;
+  return createObject(core, ctx, def, obj, opts, record);
 }
 
 async function patchScale(

@@ -11,13 +11,14 @@ import { newConflict, newInvalid, newNotFound, optimisticLockErrorMsg, type Fiel
 import type { KubeObject, RequestContext, ResourceDefinition, StatusStrategy, WriteOptions, WriteResult } from '../types.js';
 import { extras } from './keys.js';
 import type { Undo } from './admission.js';
+import { conversionFor, recordInRequestVersion } from './convert.js';
 import { createObject, undoAll } from './create.js';
 import {
   encodeForStorage,
   groupResource,
   hooksOf,
   keyOf,
-  readCurrent,
+  readForWrite,
   storageApiVersion,
   type Current,
   type RegistryCore,
@@ -25,6 +26,7 @@ import {
 import { recordUpdate } from './managed-fields.js';
 import { bumpGenerationOnSpecChange, carryUpdateMeta, ensureName, ensureNamespace, validateUpdateMeta } from './metadata.js';
 import { deepEqual, deepFreeze, withResourceVersion } from './objects.js';
+import { omitEmptyInPlace } from './omit-empty.js';
 import { assertDecodable } from './typed.js';
 
 /** The result of one update attempt: a result, or a lost compare-and-swap to retry. */
@@ -68,18 +70,33 @@ export async function updateObject(
 ): Promise<WriteResult> {
   const key = keyOf(core, def, ctx, name);
   const subresource = opts.subresource ?? '';
+  let fromCache = !(ctx.dryRun || opts.dryRun);
   for (let attempt = 1; ; attempt++) {
-    const cur = await readCurrent(core, key);
+    const cur = await readForWrite(core, def, key, fromCache);
     if (!cur) {
       if (subresource || !createOnUpdate.has(`${def.group}/${def.resource}`)) throw newNotFound(groupResource(def), name);
       const obj = structuredClone(input);
       ensureName(obj, name);
       return createObject(core, ctx, def, obj, opts);
     }
-    const out = await attemptUpdate(core, ctx, def, { name, cur, obj: structuredClone(input), subresource, opts });
-    if (out.result) return out.result;
+    fromCache = false;
+    const out = await attemptUpdate(core, ctx, def, { name, cur, obj: structuredClone(input), subresource, opts }).catch(retryIfCached(cur));
+    if (out?.result) return out.result;
+    if (!out) continue;
     if (attempt >= maxUnconditionalAttempts) throw newConflict(groupResource(def), name, optimisticLockErrorMsg);
   }
+}
+
+/**
+ * retryIfCached turns an error seen on a cached copy into "retry on a store read" (undefined): the copy
+ * may be stale (a resourceVersion precondition, a validation against old state); errors on a store read
+ * stand.
+ */
+export function retryIfCached(cur: Current): (err: unknown) => undefined {
+  return (err) => {
+    if (cur.fromCache) return undefined;
+    throw err;
+  };
 }
 
 /** attemptUpdate runs one update against `a.cur`; throws 409 when the request's resourceVersion is stale. */
@@ -87,6 +104,7 @@ export async function attemptUpdate(core: RegistryCore, ctx: RequestContext, def
   const { obj, cur, name } = a;
   const old = cur.object;
   assertDecodable(def, obj);
+  omitEmptyInPlace({ group: def.group, version: def.versions[0] ?? 'v1', kind: def.kind }, obj);
   if (!obj.metadata || typeof obj.metadata !== 'object') obj.metadata = {};
   ensureNamespace(ctx, def, obj);
   ensureName(obj, name);
@@ -108,7 +126,15 @@ export async function attemptUpdate(core: RegistryCore, ctx: RequestContext, def
     }
     if (a.recordFields) a.recordFields(obj, old);
     else if (a.opts.fieldManager) {
-      recordUpdate(obj, old, { manager: a.opts.fieldManager, apiVersion: storageApiVersion(def), now: ctx.now, ...(a.subresource && a.subresource !== 'raw' ? { subresource: a.subresource } : {}) });
+      const conv = conversionFor(def, a.opts.version);
+      const req = {
+        manager: a.opts.fieldManager,
+        apiVersion: conv ? conv.apiVersion : storageApiVersion(def),
+        now: ctx.now,
+        ...(a.subresource && a.subresource !== 'raw' ? { subresource: a.subresource } : {}),
+      };
+      if (conv) recordInRequestVersion(conv, obj, old, (view, oldView) => recordUpdate(view, oldView, req));
+      else recordUpdate(obj, old, req);
     }
     const out = await commit(core, hookCtx, def, a, warnings);
     if (out.conflict || hookCtx.dryRun || out.result.object === old) await undoAll(undos);
@@ -188,7 +214,8 @@ async function commit(
   const old = cur.object;
   obj.metadata.resourceVersion = old.metadata.resourceVersion;
   if ((obj.metadata.finalizers ?? []).length === 0) delete obj.metadata.finalizers;
-  if (sameStoredState(obj, old)) return { result: { object: old, created: false, warnings } };
+  // Nothing changed: answer with the stored object, but only once it is known to be current.
+  if (sameStoredState(obj, old)) return cur.fromCache ? { conflict: true } : { result: { object: old, created: false, warnings } };
   const key = keyOf(core, def, ctx, a.name);
   if (shouldDeleteDuringUpdate(def, obj)) {
     if (ctx.dryRun) return { result: { object: deepFreeze(obj), created: false, warnings } };

@@ -1,4 +1,4 @@
-/** The `events` resource (core/v1) and the printer shared with events.k8s.io/v1. */
+/** The `events` resource (core/v1) and upstream's Event printer, shared with events.k8s.io/v1. */
 import type { Event } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../../types.js';
 import { standardVerbs, type NanoResourceDefinition } from '../../shared/definition.js';
@@ -8,48 +8,37 @@ import { col, nameColumn, table } from '../../shared/table.js';
 import type { FieldError } from '../../shared/validation.js';
 import { invalid, required } from '../../shared/validation.js';
 
-/** The fields of both Event shapes (core/v1 and events.k8s.io/v1) the printer reads. */
-interface AnyEvent {
-  metadata: { name?: string };
-  type?: string;
-  reason?: string;
-  message?: string;
-  note?: string;
-  count?: number;
-  deprecatedCount?: number;
-  firstTimestamp?: string;
-  deprecatedFirstTimestamp?: string;
-  lastTimestamp?: string;
-  deprecatedLastTimestamp?: string;
-  eventTime?: string;
-  series?: { count?: number; lastObservedTime?: string };
-  involvedObject?: { kind?: string; name?: string; fieldPath?: string };
-  regarding?: { kind?: string; name?: string; fieldPath?: string };
-  source?: { component?: string; host?: string };
-  deprecatedSource?: { component?: string; host?: string };
-  reportingController?: string;
-  reportingComponent?: string;
-  reportingInstance?: string;
+/** What upstream's printEvent reads: the internal Event (core/v1 field names, both APIs convert to it). */
+export interface PrintedEvent {
+  name?: string | undefined;
+  type?: string | undefined;
+  reason?: string | undefined;
+  message?: string | undefined;
+  count?: number | undefined;
+  firstTimestamp?: string | undefined;
+  lastTimestamp?: string | undefined;
+  eventTime?: string | undefined;
+  series?: { count?: number | undefined; lastObservedTime?: string | undefined } | undefined;
+  involvedObject?: { kind?: string | undefined; name?: string | undefined; fieldPath?: string | undefined } | undefined;
+  source?: { component?: string | undefined; host?: string | undefined } | undefined;
+  reportingController?: string | undefined;
+  reportingInstance?: string | undefined;
 }
 
-/** eventRow renders printEvent's cells for either Event shape. */
-export function eventRow(o: KubeObject, now: Date): unknown[] {
-  const e = o as unknown as AnyEvent;
-  const firstTs = e.firstTimestamp ?? e.deprecatedFirstTimestamp;
-  const first = firstTs ? since(firstTs, now) : since(e.eventTime, now);
-  const lastTs = e.lastTimestamp ?? e.deprecatedLastTimestamp;
-  let last = lastTs ? since(lastTs, now) : first;
-  let count = e.count ?? e.deprecatedCount ?? 0;
+/** printEvent renders upstream's printEvent cells (the wide set; the server always renders it). */
+export function printEvent(e: PrintedEvent, now: Date): unknown[] {
+  const first = e.firstTimestamp ? since(e.firstTimestamp, now) : since(e.eventTime, now);
+  let last = e.lastTimestamp ? since(e.lastTimestamp, now) : first;
+  let count = e.count ?? 0;
   if (e.series) {
     last = since(e.series.lastObservedTime, now);
     count = e.series.count ?? 0;
   } else if (count === 0) count = 1;
-  const obj = e.involvedObject ?? e.regarding ?? {};
+  const obj = e.involvedObject ?? {};
   const kind = (obj.kind ?? '').toLowerCase();
   const target = obj.name ? `${kind}/${obj.name}` : kind;
-  const src = e.source ?? e.deprecatedSource ?? {};
-  const component = src.component || e.reportingController || e.reportingComponent || '';
-  const instance = src.host || e.reportingInstance || '';
+  const component = e.source?.component || e.reportingController || '';
+  const instance = e.source?.host || e.reportingInstance || '';
   return [
     last,
     e.type ?? '',
@@ -57,29 +46,52 @@ export function eventRow(o: KubeObject, now: Date): unknown[] {
     target,
     obj.fieldPath ?? '',
     instance ? `${component}, ${instance}` : component,
-    (e.message ?? e.note ?? '').trim(),
+    (e.message ?? '').trim(),
     first,
     count,
-    e.metadata.name ?? '',
+    e.name ?? '',
   ];
 }
 
-/** eventTable is printEvent's column set (Last Seen first; Name last and wide). */
-export const eventTable = table(
-  [
-    col('Last Seen', 'The time at which the most recent occurrence of this event was recorded.'),
-    col('Type', 'Type of this event (Normal, Warning), new types could be added in the future'),
-    col('Reason', 'This should be a short, machine understandable string that gives the reason for the transition into the object\'s current status.'),
-    col('Object', 'The object that this event is about.'),
-    col('Subobject', 'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement.', { wide: true }),
-    col('Source', 'The component reporting this event. Should be a short machine understandable string.', { wide: true }),
-    col('Message', 'A human-readable description of the status of this operation.'),
-    col('First Seen', 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)', { wide: true }),
-    col('Count', 'The number of times this event has occurred.', { wide: true }),
-    { ...nameColumn, priority: 1 },
-  ],
-  eventRow,
-);
+/** eventRow renders a core/v1 Event (whose JSON calls the reporting controller `reportingComponent`). */
+export function eventRow(o: KubeObject, now: Date): unknown[] {
+  const e = o as unknown as Event;
+  return printEvent(
+    {
+      name: e.metadata?.name,
+      type: e.type,
+      reason: e.reason,
+      message: e.message,
+      count: e.count,
+      firstTimestamp: e.firstTimestamp,
+      lastTimestamp: e.lastTimestamp,
+      eventTime: e.eventTime,
+      series: e.series,
+      involvedObject: e.involvedObject,
+      source: e.source,
+      reportingController: e.reportingComponent,
+      reportingInstance: e.reportingInstance,
+    },
+    now,
+  );
+}
+
+/** eventColumns are printEvent's columns (Last Seen first; Name last and wide). */
+export const eventColumns = [
+  col('Last Seen', 'The time at which the most recent occurrence of this event was recorded.'),
+  col('Type', 'Type of this event (Normal, Warning), new types could be added in the future'),
+  col('Reason', 'This should be a short, machine understandable string that gives the reason for the transition into the object\'s current status.'),
+  col('Object', 'The object that this event is about.'),
+  col('Subobject', 'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement.', { wide: true }),
+  col('Source', 'The component reporting this event. Should be a short machine understandable string.', { wide: true }),
+  col('Message', 'A human-readable description of the status of this operation.'),
+  col('First Seen', 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)', { wide: true }),
+  col('Count', 'The number of times this event has occurred.', { wide: true }),
+  { ...nameColumn, priority: 1 },
+];
+
+/** eventTable is the core/v1 Event table. */
+export const eventTable = table(eventColumns, eventRow);
 
 function validateEvent(e: Event): FieldError[] {
   const errs: FieldError[] = [];
