@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # uninstall.sh: removes nanokube from this node: stops and disables the components, runs
-# `nanokube reset --force` (certificates, kubeconfigs), and deletes the units, NANOKUBE_ENV_FILE, the state
-# folder (store data, lab token), the /etc/hosts block and the kernel settings files. Packages, Node.js,
-# kubectl and NANOKUBE_PREFIX stay. Parameters: those of lib.sh.
+# `nanokube reset --force` (certificates, kubeconfigs, the store's data, the kubelet's state), and
+# deletes the units, NANOKUBE_ENV_FILE, the state folder (lab token, pid files), the /etc/hosts block and
+# the kernel settings files. Packages, Node.js, kubectl and NANOKUBE_PREFIX stay. Parameters: those of lib.sh.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -18,7 +18,7 @@ if nk_bool "$NANOKUBE_SYSTEMD"; then
   done
   systemctl daemon-reload
 fi
-if nk_has_verb reset; then nk_nanokube reset --force --dir "$NANOKUBE_CONF_DIR"; fi
+if nk_has_verb reset; then nk_nanokube reset --force --dir "$NANOKUBE_CONF_DIR" --store-data-dir "$NANOKUBE_STATE_DIR/store"; fi
 rm -rf "$NANOKUBE_STATE_DIR" "$NANOKUBE_ENV_FILE"
 hosts=${NANOKUBE_HOSTS_FILE:-/etc/hosts}
 if grep -q '^# BEGIN nanokube nodes$' "$hosts" 2>/dev/null; then

@@ -1,7 +1,8 @@
 /**
  * `nanokube lab` end to end, as root on this machine: `lab up` builds 4 node namespaces on a lab bridge
- * and runs the control plane and 4 kubelets in them; the real kubectl on the host sees 4 Ready nodes
- * through the merged context; `lab ssh`, `lab stop|start` act on one node; `lab down` leaves nothing.
+ * and runs the control plane and 4 kubelets in them, the workers' after they joined with the bootstrap
+ * token; the real kubectl on the host sees 4 Ready nodes through the merged context; `lab ssh`,
+ * `lab stop|start` act on one node; `lab down` leaves nothing.
  * Names carry a random prefix; the lab network is the architecture's 192.168.56.0/24, so the suite
  * is skipped when this host already has an address there (a user's lab is up).
  */
@@ -11,6 +12,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { X509Certificate } from 'node:crypto';
+import { Pkcs10CertificateRequest } from '@peculiar/x509';
+import { load as loadYaml } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasKubectl, Kubectl } from '../helpers/kubectl.js';
 import { canUseNetns, runSuffix, sh } from './netns.js';
@@ -84,6 +88,47 @@ describe.skipIf(!enabled)('nanokube lab', () => {
     expect(byName.get('worker01')?.slice(1, 3)).toEqual(['Ready', '<none>']);
     expect(byName.get('master')?.[5]).toBe('192.168.56.10');
     for (const i of [1, 2, 3]) expect(byName.get(`worker0${i}`)?.[5]).toBe(`192.168.56.10${i}`);
+  });
+
+  it('joined every worker with the bootstrap token: a kubelet client CSR each, approved and issued, from system:bootstrap:<id>', async () => {
+    interface CSR {
+      metadata: { name: string };
+      spec: { request: string; signerName: string; username: string; groups?: string[] };
+      status?: { certificate?: string; conditions?: { type: string; status: string; reason?: string }[] };
+    }
+    const csrs = (JSON.parse(await kubectl.ok(['get', 'csr', '-o', 'json'])) as { items: CSR[] }).items
+      .filter((c) => c.spec.signerName === 'kubernetes.io/kube-apiserver-client-kubelet');
+    const subject = (c: CSR) => new Pkcs10CertificateRequest(Buffer.from(c.spec.request, 'base64').toString('utf8')).subject.split(/,\s*/).sort().join(',');
+    const byNode = new Map(csrs.map((c) => [subject(c), c]));
+    // The master keeps init's kubelet.conf, as kubeadm's control-plane node: no CSR of its own.
+    expect([...byNode.keys()].sort()).toEqual(['worker01', 'worker02', 'worker03'].map((n) => `CN=system:node:${n},O=system:nodes`));
+    const tokenId = /--token ([a-z0-9]{6})\.[a-z0-9]{16} --discovery-token-ca-cert-hash sha256:[0-9a-f]{64}/.exec(upOutput)?.[1];
+    expect(tokenId, upOutput).toBeDefined();
+    for (const c of csrs) {
+      expect(c.spec.username).toBe(`system:bootstrap:${tokenId}`);
+      expect(c.spec.groups).toContain('system:bootstrappers');
+      expect(c.status?.conditions).toContainEqual(expect.objectContaining({ type: 'Approved', status: 'True' }));
+      expect(c.status?.certificate).toBeTruthy();
+    }
+    // What kubectl shows for them (CONDITION is Approved,Issued once the certificate is in).
+    const table = await kubectl.ok(['get', 'csr', ...csrs.map((c) => c.metadata.name), '--no-headers']);
+    for (const line of table.trim().split('\n')) {
+      expect(line).toMatch(new RegExp(`\\skubernetes\\.io/kube-apiserver-client-kubelet\\s+system:bootstrap:${tokenId}\\s.*Approved,Issued$`));
+    }
+    // The token is a kubeadm lab token: a kube-system Secret that never expires.
+    const secret = JSON.parse(await kubectl.ok(['get', 'secret', '-n', 'kube-system', `bootstrap-token-${tokenId}`, '-o', 'json'])) as { type: string; data: Record<string, string> };
+    expect(secret.type).toBe('bootstrap.kubernetes.io/token');
+    expect(secret.data['expiration']).toBeUndefined();
+    // Each worker's kubelet runs with what join wrote: the signed certificate, trusting the discovered CA.
+    for (const n of ['worker01', 'worker02', 'worker03']) {
+      expect(existsSync(join(dir, n, 'bootstrap-kubelet.conf'))).toBe(true);
+      const kc = loadYaml(await readFile(join(dir, n, 'kubelet.conf'), 'utf8')) as { users: { user: Record<string, string> }[] };
+      const cert = new X509Certificate(Buffer.from(kc.users[0]?.user['client-certificate-data'] ?? '', 'base64'));
+      expect(cert.subject.split('\n').sort()).toEqual([`CN=system:node:${n}`, 'O=system:nodes']);
+      const issued = new X509Certificate(Buffer.from(byNode.get(`CN=system:node:${n},O=system:nodes`)?.status?.certificate ?? '', 'base64'));
+      expect(issued.fingerprint256).toBe(cert.fingerprint256);
+      expect(await readFile(join(dir, n, 'pki', 'ca.crt'), 'utf8')).toBe(await readFile(join(dir, 'master', 'kubernetes', 'pki', 'ca.crt'), 'utf8'));
+    }
   });
 
   it('runs commands inside a node with lab ssh; nodes have no default route', async () => {

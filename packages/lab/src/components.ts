@@ -21,6 +21,14 @@ export interface ComponentPlan {
   args: string[];
 }
 
+/** The docker.io mirror the master serves from an image store (`nanokube image serve`). */
+export interface RegistryMirror {
+  /** `IP:PORT` on the lab network. */
+  listen: string;
+  /** The image store it serves. */
+  root: string;
+}
+
 /** What {@link planComponents} needs. */
 export interface PlanInput {
   nodes: LabNode[];
@@ -33,11 +41,13 @@ export interface PlanInput {
   /** The cgroup parent of each node's pods, when the kubelet takes one. */
   cgroupParent: (node: string) => string;
   /** The docker.io mirror every kubelet pulls from (`http://<master>:5000`), served by the master; none when undefined. */
-  registryMirror?: { listen: string; root: string };
+  registryMirror?: RegistryMirror;
   /** The kubeconfig `nanokube dns` watches with; no cluster DNS when undefined (or without the verb). */
   dnsConf?: string;
   /** The controller-manager's `--node-monitor-grace-period` (e.g. `20s`); its default when undefined. */
   nodeMonitorGracePeriod?: string;
+  /** Extra controller-manager flags appended as given (e.g. short `--horizontal-pod-autoscaler-*` windows for tests). */
+  controllerManagerArgs?: string[];
 }
 
 /** The port `nanokube dns` listens on, UDP and TCP, on the master's lab address. */
@@ -87,7 +97,7 @@ export function planComponents(p: PlanInput): ComponentPlan[] {
           ['service-account-private-key-file', join(pki, 'sa.key')],
           ['root-ca-file', join(pki, 'ca.crt')],
           ...(p.nodeMonitorGracePeriod ? [['node-monitor-grace-period', p.nodeMonitorGracePeriod] as [string, string]] : []),
-        ])],
+        ]), ...(p.controllerManagerArgs ?? [])],
       });
     }
     if (p.verbs.has('scheduler')) plans.push({ node: master.name, name: 'scheduler', args: ['scheduler', '--kubeconfig', p.init.schedulerConf] });
@@ -113,21 +123,37 @@ export function planComponents(p: PlanInput): ComponentPlan[] {
 }
 
 function kubeletArgs(p: PlanInput, n: LabNode, optional: (verb: string, flags: [string, string][]) => string[]): string[] {
-  const dir = p.nodeDir(n.name);
   const args = ['kubelet', `--runtime=${p.runtime}`, '--node-name', n.name, '--node-ip', n.ip, '--kubeconfig', p.kubeletConf.get(n.name) ?? ''];
   if (n.role === 'control-plane') {
     args.push('--register-with-taints', 'node-role.kubernetes.io/control-plane=:NoSchedule', '--node-labels',
       // As kubeadm labels a control-plane node: its role, and no LoadBalancer IPs announced from it.
       'node-role.kubernetes.io/control-plane=,node.kubernetes.io/exclude-from-external-load-balancers=');
   }
-  args.push(...optional('kubelet', [
+  args.push(...kubeletNodeFlags(p, n.name, optional));
+  return args;
+}
+
+/** What {@link kubeletLabFlags} needs: the parts of {@link PlanInput} that place a node's state. */
+export type KubeletPlacement = Pick<PlanInput, 'nodeDir' | 'verbs' | 'cgroupParent' | 'registryMirror'>;
+
+/**
+ * kubeletLabFlags lists the flags that keep one lab node's kubelet to its own state: root, runc and
+ * network state folders, pod logs, image store, cgroup parent, and the docker.io mirror. Only flags the
+ * kubelet's `--help` lists are given.
+ */
+export function kubeletLabFlags(p: KubeletPlacement, node: string): string[] {
+  return kubeletNodeFlags(p, node, (verb, flags) => flags.flatMap(([flag, value]) => (p.verbs.get(verb)?.has(flag) ? [`--${flag}`, value] : [])));
+}
+
+function kubeletNodeFlags(p: KubeletPlacement, node: string, optional: (verb: string, flags: [string, string][]) => string[]): string[] {
+  const dir = p.nodeDir(node);
+  return optional('kubelet', [
     ['root-dir', join(dir, 'kubelet')],
     ['runc-root', join(dir, 'runc')],
-    ['cgroup-parent', p.cgroupParent(n.name)],
+    ['cgroup-parent', p.cgroupParent(node)],
     ['pod-logs-dir', join(dir, 'pod-logs')],
     ['image-root', join(dir, 'images')],
     ['pod-network-state-dir', join(dir, 'network')],
     ...(p.registryMirror ? [['registry-endpoint', `docker.io=http://${p.registryMirror.listen}`] as [string, string]] : []),
-  ]));
-  return args;
+  ]);
 }

@@ -10,6 +10,7 @@ import { killCgroupProcesses, removeCgroups, unmountUnder } from './cleanup.js';
 import { deleteBridge, deleteNode, deletePodNamespaces, killNetnsProcesses, removeForwardRules } from './host-network.js';
 import { removeLabContext } from './kubeconfigs.js';
 import { podNetworkStateDir } from './pod-network.js';
+import { shareDirOf, stopScriptProcesses } from './provisioner.js';
 import { stopProcess } from './processes.js';
 import { readState, statePath, writeState, type ComponentRecord } from './state.js';
 import { nodeDirOf } from './topology.js';
@@ -23,7 +24,7 @@ export interface LabDownOptions {
 }
 
 // Agents stop first, then the controllers, then the apiserver, the store last.
-const stopOrder = ['kubelet', 'proxy', 'scheduler', 'controller-manager', 'apiserver', 'store'];
+const stopOrder = ['kubelet', 'proxy', 'dns', 'registry', 'scheduler', 'controller-manager', 'apiserver', 'store'];
 
 /** labDown removes the lab recorded in `dir`; it is a no-op (with a message) when there is none. */
 export async function labDown(opts: LabDownOptions): Promise<void> {
@@ -43,6 +44,10 @@ export async function labDown(opts: LabDownOptions): Promise<void> {
     }));
   }
   await writeState(state);
+  if (state.provisioner === 'vagrant-scripts') {
+    // What the scripts started and `up` did not get to record (it failed half-way), by their pid files.
+    for (const c of await stopScriptProcesses(state)) opts.out(`[${c.split('/')[0]}] ${c.split('/')[1]} stopped (pid file)`);
+  }
   const made = (node: string): boolean => state.created.includes(`netns:${node}`);
   for (const n of t.nodes.filter((x) => made(x.name))) {
     const killed = await killNetnsProcesses(n);
@@ -72,6 +77,7 @@ export async function labDown(opts: LabDownOptions): Promise<void> {
   if (!opts.keepFiles) {
     // Only what the lab made: the node folders, then the lab folder itself if nothing else is in it.
     for (const n of t.nodes) await rm(nodeDirOf(dir, n.name), { recursive: true, force: true });
+    if (state.provisioner === 'vagrant-scripts') await rm(shareDirOf(dir), { recursive: true, force: true });
     await rm(join(dir, 'lab.json.tmp'), { force: true });
     await rmdir(dir).catch(() => undefined);
   }

@@ -16,12 +16,17 @@ export function repoOf(nanokubeBin: string): string {
   return resolve(dirname(nanokubeBin), '..', '..', '..');
 }
 
+/** offlineImagesDir is where build.sh leaves the tarballs of a checkout. */
+export function offlineImagesDir(repo: string): string {
+  return join(repo, '.nanokube', 'images');
+}
+
 /**
  * offlineImages returns the image tarballs of the checkout, running `deploy/images/build.sh` when one is
  * missing (it needs root and apt for busybox-static and nginx-light).
  */
 export async function offlineImages(repo: string, out: (line: string) => void): Promise<string[]> {
-  const dir = join(repo, '.nanokube', 'images');
+  const dir = offlineImagesDir(repo);
   const files = tarballs.map((t) => join(dir, t));
   if (files.every((f) => existsSync(f))) return files;
   const script = join(repo, 'deploy', 'images', 'build.sh');

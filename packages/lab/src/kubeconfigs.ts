@@ -1,7 +1,7 @@
 /**
  * The lab's credentials: the control plane's files from `init` (advertised at the master's lab address),
- * a kubelet kubeconfig per worker (CN `system:node:<node>`, O `system:nodes`, as the bootstrap flow would
- * end with), and the `nanokube-lab` context merged into (and later removed from) the user's kubeconfig.
+ * the cluster DNS's kubeconfig, and the `nanokube-lab` context merged into (and later removed from) the
+ * user's kubeconfig. Workers get theirs by joining (join.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,11 +26,6 @@ export function initLab(opts: { masterDir: string; masterIP: string; out: (line:
     nodeName: 'master',
     out: opts.out,
   });
-}
-
-/** writeNodeKubeconfig issues a node client certificate and writes `<nodeDir>/kubelet.conf`. */
-export function writeNodeKubeconfig(init: InitResult, node: string, nodeDir: string): Promise<string> {
-  return writeClientKubeconfig(init, { cn: `system:node:${node}`, orgs: ['system:nodes'], path: join(nodeDir, 'kubelet.conf') });
 }
 
 /** The identity of the lab's cluster DNS: the `kube-system/coredns` ServiceAccount, as kubeadm's CoreDNS runs as. */

@@ -4,11 +4,12 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { isRunning, stopProcess } from './processes.js';
 import { findComponent, readState, writeState, type LabState } from './state.js';
 import { nodeDirOf } from './topology.js';
-import { startPlanned } from './up.js';
+import { startPlanned } from './start.js';
 
 /** loadLab reads the lab state of dir, failing with a hint when there is no lab. */
 export async function loadLab(dir: string): Promise<LabState> {
@@ -22,6 +23,8 @@ export async function labStop(opts: { dir: string; node: string; component: stri
   const state = await loadLab(opts.dir);
   const rec = requireComponent(state, opts.node, opts.component);
   const how = await stopProcess(rec, 10_000);
+  // A script-started component's pid file goes with it, as the scripts' own stop does.
+  if (rec.pidFile) await rm(rec.pidFile, { force: true });
   delete rec.pid;
   delete rec.startTicks;
   await writeState(state);
@@ -53,7 +56,8 @@ export async function labStatus(opts: { dir: string }): Promise<string> {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)) + 3);
   const lines = rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join(''));
   const t = state.topology;
-  return [`lab in ${state.dir}: bridge ${t.bridge} ${t.hostIP}/${t.prefixLength}`, ...lines].join('\n') + '\n';
+  const how = state.provisioner === 'vagrant-scripts' ? ', provisioned by deploy/provision (vagrant-scripts)' : '';
+  return [`lab in ${state.dir}: bridge ${t.bridge} ${t.hostIP}/${t.prefixLength}${how}`, ...lines].join('\n') + '\n';
 }
 
 /**

@@ -101,3 +101,13 @@ async function readStat(pid: number): Promise<{ state: string; startTicks: numbe
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
   return { state: rest[0] ?? '?', startTicks: Number(rest[19]) };
 }
+
+/** commandLineOf reads a process's argv (`/proc/<pid>/cmdline`), or undefined when it does not exist. */
+export async function commandLineOf(pid: number): Promise<string[] | undefined> {
+  try {
+    const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    return raw.split('\0').slice(0, -1);
+  } catch {
+    return undefined;
+  }
+}

@@ -19,7 +19,19 @@ export interface ComponentRecord {
   pid?: number;
   /** The process's start time in clock ticks since boot (`/proc/<pid>/stat` field 22). */
   startTicks?: number;
+  /** The pid file a provisioning script keeps for it (`--provisioner vagrant-scripts`); kept in step by `stop`/`start`. */
+  pidFile?: string;
 }
+
+/**
+ * How the nodes were provisioned: `lab` (the lab starts each component itself; workers run `nanokube
+ * join`) or `vagrant-scripts` (deploy/provision's common.sh, master.sh and worker.sh run in the nodes'
+ * namespaces, as `vagrant up` runs them in the VMs).
+ */
+export type LabProvisioner = 'lab' | 'vagrant-scripts';
+
+/** The provisioners `lab up --provisioner` takes. */
+export const labProvisioners: readonly LabProvisioner[] = ['lab', 'vagrant-scripts'];
 
 /** Everything `lab down` must undo, and how to run each component. */
 export interface LabState {
@@ -28,6 +40,8 @@ export interface LabState {
   /** The `nanokube` entry script components are started from. */
   nanokubeBin: string;
   topology: LabTopology;
+  /** Absent in state files written before provisioners existed: `lab`. */
+  provisioner?: LabProvisioner;
   /** Steps of `lab up` that completed and so must be undone: `bridge`, `iptables`, `netns:<node>`. */
   created: string[];
   components: ComponentRecord[];

@@ -68,3 +68,17 @@ export function labTopology(opts: { prefix?: string; workers?: number } = {}): L
 export function nodeDirOf(dir: string, node: string): string {
   return `${dir.replace(/\/$/, '')}/${node}`;
 }
+
+/** masterOf is the topology's control-plane node. */
+export function masterOf(t: LabTopology): LabNode {
+  const m = t.nodes.find((n) => n.role === 'control-plane');
+  if (!m) throw new Error('the lab topology has no control-plane node');
+  return m;
+}
+
+/** netnsOf is the namespace of a node of the topology. */
+export function netnsOf(t: LabTopology, node: string): string {
+  const n = t.nodes.find((x) => x.name === node);
+  if (!n) throw new Error(`no node "${node}" in this lab (nodes: ${t.nodes.map((x) => x.name).join(', ')})`);
+  return n.netns;
+}

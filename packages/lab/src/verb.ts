@@ -3,16 +3,23 @@ import { join } from 'node:path';
 import { intFlag, parseFlags, stringFlag, UsageError, type Verb } from '@nanokube/component-base';
 import { labDown } from './down.js';
 import { labSsh, labStart, labStatus, labStop } from './ops.js';
+import { labProvisioners, type LabProvisioner } from './state.js';
 import { labUp } from './up.js';
 
 const flags = {
   dir: { type: 'string', description: 'Lab folder: state, certificates, per-node state and logs', default: '/var/lib/nanokube/lab' },
   kubeconfig: { type: 'string', description: 'Kubeconfig to merge the nanokube-lab context into (up); "none" to skip', default: join(homedir(), '.kube', 'config') },
   runtime: { type: 'string', description: "The kubelets' container runtime (up): runc or simulated", default: 'runc' },
+  provisioner: {
+    type: 'string',
+    description: 'How nodes are provisioned (up): lab (the lab starts each component; workers run nanokube join) or vagrant-scripts (deploy/provision\'s scripts, as vagrant up runs them)',
+    default: 'lab',
+  },
   workers: { type: 'string', description: 'Number of workers, 0-9 (up)', default: '3' },
   prefix: { type: 'string', description: 'Prefix of namespace, link and chain names, for side-by-side test labs (up)' },
   timeout: { type: 'string', description: 'Seconds to wait for the nodes to be Ready (up)', default: '180' },
   'node-monitor-grace-period': { type: 'string', description: 'How long a node may miss heartbeats before it is NotReady, e.g. 20s (up; default 40s)' },
+  'controller-manager-flags': { type: 'string', description: 'Extra controller-manager flags, space-separated (up), e.g. "--horizontal-pod-autoscaler-sync-period=5s"' },
   'keep-files': { type: 'boolean', description: 'Keep the lab folder (logs, certificates) (down)' },
 } as const;
 
@@ -71,16 +78,22 @@ async function up(f: ReturnType<typeof parseFlags>, dir: string, out: (line: str
   const kubeconfig = stringFlag(f, 'kubeconfig');
   const prefix = stringFlag(f, 'prefix');
   const grace = stringFlag(f, 'node-monitor-grace-period');
+  const provisioner = stringFlag(f, 'provisioner') ?? 'lab';
+  if (!(labProvisioners as readonly string[]).includes(provisioner)) {
+    throw new UsageError(`--provisioner must be one of ${labProvisioners.join(', ')}, got "${provisioner}"`);
+  }
   if (grace && !/^\d+(ms|s|m)$/.test(grace)) throw new UsageError(`--node-monitor-grace-period must be a duration like 20s, got "${grace}"`);
   const state = await labUp({
     dir,
     nanokubeBin: process.argv[1] as string,
     workers,
     runtime: stringFlag(f, 'runtime') ?? 'runc',
+    provisioner: provisioner as LabProvisioner,
     ...(prefix ? { prefix } : {}),
     ...(kubeconfig && kubeconfig !== 'none' ? { kubeconfig } : {}),
     readyTimeoutMs: (intFlag(f, 'timeout') ?? 180) * 1000,
     ...(grace ? { nodeMonitorGracePeriod: grace } : {}),
+    controllerManagerArgs: (stringFlag(f, 'controller-manager-flags') ?? '').split(/\s+/).filter(Boolean),
     out,
   });
   const master = state.topology.nodes.find((n) => n.role === 'control-plane');
