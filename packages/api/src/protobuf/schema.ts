@@ -307,6 +307,13 @@ const groups: Record<string, string> = {
   UserInfo: '1 username string; 2 uid string; 3 groups []string; 4 extra map<string,ExtraValue>',
   SelfSubjectReview: '1 metadata ObjectMeta; 2 status SelfSubjectReviewStatus',
   SelfSubjectReviewStatus: '1 userInfo UserInfo',
+  // certificates.k8s.io/v1: `kubectl certificate approve|deny` PUTs the whole object to /approval.
+  CertificateSigningRequest: '1 metadata ObjectMeta; 2 spec CertificateSigningRequestSpec!; 3 status CertificateSigningRequestStatus',
+  CertificateSigningRequestSpec: `1 request bytes!; 7 signerName string!; 8 expirationSeconds *int32; 5 usages []string;
+    2 username string; 3 uid string; 4 groups []string; 6 extra map<string,ExtraValue>`,
+  CertificateSigningRequestStatus: '1 conditions []CertificateSigningRequestCondition; 2 certificate bytes',
+  CertificateSigningRequestCondition: `1 type string!; 6 status string!; 2 reason string; 3 message string;
+    4 lastUpdateTime Time; 5 lastTransitionTime Time`,
 };
 
 /** Kinds the decoder accepts, by `apiVersion/kind` of the envelope, mapped to their message. */
@@ -335,6 +342,7 @@ export const topLevelKinds: Record<string, string> = {
   'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
   'authorization.k8s.io/v1/LocalSubjectAccessReview': 'LocalSubjectAccessReview',
   'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
+  'certificates.k8s.io/v1/CertificateSigningRequest': 'CertificateSigningRequest',
 };
 
 /** One parsed field of a message table. */
