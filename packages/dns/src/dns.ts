@@ -2,6 +2,7 @@
 import type { RestClient } from '@nanokube/client';
 import type { Logger } from '@nanokube/component-base';
 import { Forwarder } from './forwarder.js';
+import type { DnsMetrics } from './metrics.js';
 import { InformerRecords } from './records.js';
 import type { Upstream } from './resolv-conf.js';
 import { DnsServer, type ListenAddress } from './server.js';
@@ -15,6 +16,8 @@ export interface ClusterDnsOptions {
   upstreams: Upstream[];
   domain?: string;
   ttl?: number;
+  /** CoreDNS-style query metrics, when set. */
+  metrics?: DnsMetrics;
 }
 
 /** A running cluster DNS. */
@@ -36,8 +39,12 @@ export async function createClusterDns(opts: ClusterDnsOptions, signal: AbortSig
   const zone = new ClusterZone(records, { ...(opts.domain ? { domain: opts.domain } : {}), ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}) });
   // Never forward to ourselves: that would be a loop (CoreDNS's loop plugin stops the server instead).
   const self = new Set(opts.listen.map((l) => `${l.host}:${l.port}`));
-  const forwarder = new Forwarder({ upstreams: opts.upstreams.filter((u) => !self.has(`${u.host}:${u.port}`)) });
-  const server = new DnsServer({ zone, forwarder, log: opts.log });
+  const metrics = opts.metrics;
+  const forwarder = new Forwarder({
+    upstreams: opts.upstreams.filter((u) => !self.has(`${u.host}:${u.port}`)),
+    ...(metrics ? { onForward: (to: string) => metrics.forwarded(to) } : {}),
+  });
+  const server = new DnsServer({ zone, forwarder, log: opts.log, ...(metrics ? { metrics } : {}) });
   await server.listen(opts.listen);
   return { server, records, zone, close: () => server.close() };
 }

@@ -12,6 +12,8 @@ export interface ForwarderOptions {
   upstreams: Upstream[];
   /** Per-upstream timeout, default 2 s. */
   timeoutMs?: number;
+  /** Called with `host:port` for every query sent upstream (`coredns_forward_requests_total`). */
+  onForward?: (to: string) => void;
 }
 
 /** Forwarder relays raw DNS messages to upstream servers. */
@@ -27,6 +29,7 @@ export class Forwarder {
   async forward(query: Buffer, tcp: boolean): Promise<Buffer | undefined> {
     const timeoutMs = this.opts.timeoutMs ?? 2_000;
     for (const up of this.opts.upstreams) {
+      this.opts.onForward?.(`${up.host}:${up.port}`);
       try {
         // A truncated UDP answer goes back as it is: the client retries over TCP, and so do we then.
         return tcp ? await tcpExchange(up, query, timeoutMs) : await udpExchange(up, query, timeoutMs);

@@ -5,4 +5,5 @@ export * from './forwarder.js';
 export * from './server.js';
 export * from './manifest.js';
 export * from './dns.js';
+export * from './metrics.js';
 export { dnsVerb } from './verb.js';

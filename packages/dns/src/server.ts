@@ -9,6 +9,7 @@ import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import type { Logger } from '@nanokube/component-base';
 import type { Forwarder } from './forwarder.js';
+import { rcodeName, type DnsMetrics } from './metrics.js';
 import type { ZoneAnswer, ClusterZone } from './zone.js';
 
 /** A listen address. */
@@ -22,6 +23,21 @@ export interface DnsServerOptions {
   zone: ClusterZone;
   forwarder: Forwarder;
   log: Logger;
+  /** Per-query metrics (CoreDNS's `coredns_dns_*`), when set. */
+  metrics?: DnsMetrics;
+}
+
+/** Where a query came in: the client's address family and the listener's port. */
+export interface QuerySource {
+  family: 4 | 6;
+  port: number;
+}
+
+/** An answer and what produced it, for the metrics. */
+interface Handled {
+  reply: Buffer | undefined;
+  type: string;
+  plugin: '' | 'kubernetes' | 'forward';
 }
 
 const rcodes = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
@@ -70,22 +86,42 @@ export class DnsServer {
   }
 
   /** handle answers one raw query; undefined means "drop it" (not a query we can parse). */
-  async handle(raw: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
+  async handle(raw: Buffer, transport: 'udp' | 'tcp', from: QuerySource = { family: 4, port: 53 }): Promise<Buffer | undefined> {
+    const start = performance.now();
+    const { reply, type, plugin } = await this.answer(raw, transport);
+    if (reply && reply.length >= 4 && this.opts.metrics) {
+      this.opts.metrics.observe({
+        server: `dns://:${from.port}`,
+        proto: transport,
+        family: from.family,
+        type,
+        rcode: rcodeName(reply.readUInt16BE(2) & 0x0f),
+        plugin,
+        requestBytes: raw.length,
+        responseBytes: reply.length,
+        seconds: (performance.now() - start) / 1000,
+      });
+    }
+    return reply;
+  }
+
+  private async answer(raw: Buffer, transport: 'udp' | 'tcp'): Promise<Handled> {
     let query: dnsPacket.DecodedPacket;
     try {
       query = dnsPacket.decode(raw);
     } catch {
-      return raw.length >= 12 ? errorReply(raw, rcodes.FORMERR) : undefined;
+      return { reply: raw.length >= 12 ? errorReply(raw, rcodes.FORMERR) : undefined, type: 'other', plugin: '' };
     }
-    if (query.type !== 'query') return undefined;
+    if (query.type !== 'query') return { reply: undefined, type: 'other', plugin: '' };
     const q = query.questions?.[0];
-    if (!q || (query.questions?.length ?? 0) !== 1) return errorReply(raw, rcodes.FORMERR);
+    if (!q || (query.questions?.length ?? 0) !== 1) return { reply: errorReply(raw, rcodes.FORMERR), type: 'other', plugin: '' };
     const zoneAnswer = this.opts.zone.lookup(q.name, q.type);
     if (!zoneAnswer) {
-      if (!this.opts.forwarder.hasUpstreams()) return errorReply(raw, rcodes.SERVFAIL);
-      return (await this.opts.forwarder.forward(raw, transport === 'tcp')) ?? errorReply(raw, rcodes.SERVFAIL);
+      if (!this.opts.forwarder.hasUpstreams()) return { reply: errorReply(raw, rcodes.SERVFAIL), type: q.type, plugin: '' };
+      const forwarded = await this.opts.forwarder.forward(raw, transport === 'tcp');
+      return { reply: forwarded ?? errorReply(raw, rcodes.SERVFAIL), type: q.type, plugin: 'forward' };
     }
-    return this.encodeAnswer(query, zoneAnswer, transport);
+    return { reply: this.encodeAnswer(query, zoneAnswer, transport), type: q.type, plugin: 'kubernetes' };
   }
 
   private encodeAnswer(query: dnsPacket.DecodedPacket, a: ZoneAnswer, transport: 'udp' | 'tcp'): Buffer {
@@ -101,7 +137,7 @@ export class DnsServer {
 
   private async onUdp(sock: Socket, msg: Buffer, host: string, port: number): Promise<void> {
     try {
-      const reply = await this.handle(msg, 'udp');
+      const reply = await this.handle(msg, 'udp', { family: sock.address().family === 'IPv6' ? 6 : 4, port: sock.address().port });
       if (reply) sock.send(reply, port, host);
     } catch (err) {
       this.opts.log.warn({ err }, 'Failed to answer a DNS query');
@@ -120,7 +156,8 @@ export class DnsServer {
         buf = buf.subarray(2 + msg.length);
         // Answers go out in query order on one connection.
         chain = chain.then(async () => {
-          const reply = await this.handle(Buffer.from(msg), 'tcp').catch(() => errorReply(msg, rcodes.SERVFAIL));
+          const from: QuerySource = { family: conn.remoteFamily === 'IPv6' ? 6 : 4, port: conn.localPort ?? 53 };
+          const reply = await this.handle(Buffer.from(msg), 'tcp', from).catch(() => errorReply(msg, rcodes.SERVFAIL));
           if (!reply || conn.destroyed) return;
           const len = Buffer.alloc(2);
           len.writeUInt16BE(reply.length);

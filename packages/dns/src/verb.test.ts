@@ -8,7 +8,7 @@ describe('dnsVerb', () => {
     try {
       expect(await dnsVerb.run(['--help'])).toBe(0);
       const text = write.mock.calls.map((c) => String(c[0])).join('');
-      for (const flag of ['--kubeconfig', '--listen', '--upstream', '--domain', '--ttl']) expect(text).toContain(flag);
+      for (const flag of ['--kubeconfig', '--listen', '--upstream', '--domain', '--ttl', '--metrics-port']) expect(text).toContain(flag);
     } finally {
       write.mockRestore();
     }

@@ -1,10 +1,12 @@
 /**
  * `nanokube dns`: the cluster DNS (CoreDNS's kubernetes + forward plugins), exposed as the
- * `kube-system/kube-dns` Service at 10.96.0.10.
+ * `kube-system/kube-dns` Service at 10.96.0.10, with CoreDNS's Prometheus metrics on
+ * --metrics-address:--metrics-port (0.0.0.0:9153).
  */
 import { configFromKubeconfig, RestClient } from '@nanokube/client';
-import { createLogger, formatHelp, intFlag, parseFlags, shutdownSignal, stringFlag, UsageError, type FlagSpecs, type Verb } from '@nanokube/component-base';
+import { createLogger, createMetricsRegistry, formatHelp, intFlag, parseFlags, shutdownSignal, stringFlag, UsageError, type FlagSpecs, type Verb } from '@nanokube/component-base';
 import { createClusterDns } from './dns.js';
+import { DnsMetrics, startMetricsServer } from './metrics.js';
 import { nodeUpstreams, parseUpstream } from './resolv-conf.js';
 import type { ListenAddress } from './server.js';
 
@@ -15,6 +17,8 @@ const flags: FlagSpecs = {
   'resolv-conf': { type: 'string', description: 'Resolver configuration to read upstreams from', default: '/etc/resolv.conf' },
   domain: { type: 'string', description: 'The cluster domain', default: 'cluster.local' },
   ttl: { type: 'string', description: 'TTL of cluster records in seconds', default: '30' },
+  'metrics-address': { type: 'string', description: 'Address /metrics listens on', default: '0.0.0.0' },
+  'metrics-port': { type: 'string', description: 'Port of /metrics, as CoreDNS\'s prometheus plugin (0 disables)', default: '9153' },
 };
 
 const usage = 'nanokube dns --kubeconfig FILE [--listen 0.0.0.0:53]... [--upstream IP[:PORT]]... [--domain cluster.local]';
@@ -39,12 +43,18 @@ async function run(argv: string[]): Promise<number> {
   const upstreams = explicit.length > 0 ? explicit.map(parseUpstream) : nodeUpstreams(stringFlag(f, 'resolv-conf') ?? '/etc/resolv.conf');
   const ttl = intFlag(f, 'ttl') ?? 30;
   if (ttl < 0 || ttl > 3600) throw new UsageError('flag --ttl must be between 0 and 3600');
+  const metricsPort = intFlag(f, 'metrics-port') ?? 9153;
+  if (metricsPort < 0 || metricsPort > 65535) throw new UsageError('flag --metrics-port must be between 0 and 65535');
   const log = createLogger({ component: 'dns' });
   const signal = shutdownSignal();
   const rest = new RestClient(await configFromKubeconfig(kubeconfig, { userAgent: 'coredns/1.11.1 (linux/amd64) nanokube' }));
-  const dns = await createClusterDns({ rest, log, listen, upstreams, domain: stringFlag(f, 'domain') ?? 'cluster.local', ttl }, signal);
-  log.info({ listen: dns.server.addresses(), upstreams }, 'Serving cluster DNS');
+  const registry = metricsPort > 0 ? createMetricsRegistry() : undefined;
+  const metrics = registry ? new DnsMetrics(registry) : undefined;
+  const dns = await createClusterDns({ rest, log, listen, upstreams, domain: stringFlag(f, 'domain') ?? 'cluster.local', ttl, ...(metrics ? { metrics } : {}) }, signal);
+  const metricsServer = registry ? await startMetricsServer({ registry, host: stringFlag(f, 'metrics-address') ?? '0.0.0.0', port: metricsPort, log }) : undefined;
+  log.info({ listen: dns.server.addresses(), upstreams, metricsPort }, 'Serving cluster DNS');
   await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+  metricsServer?.close();
   await dns.close();
   await rest.close();
   return 0;

@@ -7,6 +7,7 @@ export * from './iptables/iptables.js';
 export * from './iptables/jumps.js';
 export * from './health-server.js';
 export * from './proxier.js';
+export * from './metrics.js';
 export { parseDuration } from './duration.js';
 export { proxyVerb } from './verb.js';
 export * from './l2/owner.js';

@@ -17,6 +17,7 @@ import { buildRestore, parseSavedChains, type ExistingChains } from './iptables/
 import { generateRules, type RuleOptions, type RuleSet, type ServiceEndpoints } from './iptables/rules.js';
 import type { L2Announcer } from './l2/announcer.js';
 import { L2Speaker } from './l2/speaker.js';
+import type { ProxierMetrics } from './metrics.js';
 import { servicePortsOf } from './service-port.js';
 
 /** Options of {@link Proxier}. */
@@ -33,6 +34,8 @@ export interface ProxierOptions extends RuleOptions {
   /** How often every chain is rewritten even without changes, default 1 h (upstream's FullSyncPeriod). */
   fullSyncPeriodMs?: number;
   health?: ProxierHealth;
+  /** Sync and change metrics (`kubeproxy_sync_proxy_rules_*`), when the metrics server is on. */
+  metrics?: ProxierMetrics;
   /** When set, this node also announces the LoadBalancer addresses it owns (layer2, MetalLB-style). */
   l2Announcer?: L2Announcer;
 }
@@ -98,13 +101,13 @@ export class Proxier {
     this.slices = this.factory.informerFor<EndpointSlice>(resources.endpointslices, {
       indexers: { [sliceServiceIndex]: (s) => sliceServiceKeys(s) },
     });
-    const changed = (): void => {
+    const changed = (kind: 'service' | 'endpoints') => (): void => {
       opts.health?.queuedUpdate();
+      opts.metrics?.changeQueued(kind);
       this.wakeup.fire();
     };
-    for (const inf of [this.services, this.slices] as SharedInformer<Service | EndpointSlice>[]) {
-      inf.addEventHandler({ onAdd: changed, onUpdate: changed, onDelete: changed });
-    }
+    const pairs: [SharedInformer<Service | EndpointSlice>, 'service' | 'endpoints'][] = [[this.services, 'service'], [this.slices, 'endpoints']];
+    for (const [inf, kind] of pairs) inf.addEventHandler({ onAdd: changed(kind), onUpdate: changed(kind), onDelete: changed(kind) });
     if (opts.l2Announcer) {
       this.speaker = new L2Speaker({
         factory: this.factory,
@@ -178,6 +181,7 @@ export class Proxier {
         await this.opts.iptables.restore(input.text);
       } catch (err) {
         this.applied = undefined;
+        this.opts.metrics?.restoreFailed();
         throw err;
       }
     }
@@ -188,7 +192,9 @@ export class Proxier {
     }
     this.synced = true;
     this.opts.health?.updated();
-    const result = { full, written: input.written, deleted: input.deleted, durationMs: Date.now() - start };
+    const end = Date.now();
+    const result = { full, written: input.written, deleted: input.deleted, durationMs: end - start };
+    this.opts.metrics?.synced(result, end);
     this.opts.log.debug(result, 'Synced iptables rules');
     return result;
   }

@@ -8,7 +8,7 @@ describe('proxyVerb', () => {
     try {
       expect(await proxyVerb.run(['--help'])).toBe(0);
       const text = write.mock.calls.map((c) => String(c[0])).join('');
-      for (const flag of ['--kubeconfig', '--hostname-override', '--cluster-cidr', '--healthz-bind-address', '--iptables-min-sync-period', '--masquerade-all', '--cleanup']) {
+      for (const flag of ['--kubeconfig', '--hostname-override', '--cluster-cidr', '--healthz-bind-address', '--metrics-bind-address', '--iptables-min-sync-period', '--masquerade-all', '--cleanup']) {
         expect(text).toContain(flag);
       }
     } finally {

@@ -1,21 +1,23 @@
 /**
  * `nanokube proxy`: kube-proxy in iptables mode, one per node. Serves /healthz and /livez over HTTP on
- * --healthz-bind-address (0.0.0.0:10256). Unless --lb-announce=false it also holds the LoadBalancer
- * addresses this node owns on --lb-announce-interface (MetalLB layer2 mode, see l2/). `--cleanup` removes
- * every rule, chain and announced address it owns and exits.
+ * --healthz-bind-address (0.0.0.0:10256) and /metrics on --metrics-bind-address (127.0.0.1:10249).
+ * Unless --lb-announce=false it also holds the LoadBalancer addresses this node owns on
+ * --lb-announce-interface (MetalLB layer2 mode, see l2/). `--cleanup` removes every rule, chain and
+ * announced address it owns and exits.
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import { configFromKubeconfig, EventRecorder, resources, ResourceClient, RestClient } from '@nanokube/client';
-import { createLogger, formatHelp, parseFlags, shutdownSignal, stringFlag, UsageError, type FlagSpecs, type Logger, type Verb } from '@nanokube/component-base';
+import { createLogger, createMetricsRegistry, formatHelp, parseFlags, shutdownSignal, stringFlag, UsageError, type FlagSpecs, type Logger, type Verb } from '@nanokube/component-base';
 import { parseDuration } from './duration.js';
 import { ProxierHealth, startHealthServer } from './health-server.js';
 import { ExecIptables } from './iptables/iptables.js';
 import { cleanupRules } from './iptables/jumps.js';
 import { ExecAddresses, interfaceOf } from './l2/addresses.js';
 import { cleanupAnnouncedAddresses, L2Announcer } from './l2/announcer.js';
+import { ProxierMetrics, startMetricsServer } from './metrics.js';
 import { Proxier } from './proxier.js';
 import { isIPv4 } from './service-port.js';
 
@@ -26,6 +28,7 @@ const flags: FlagSpecs = {
   'cluster-cidr': { type: 'string', description: 'The pod network; ClusterIP traffic from outside it is masqueraded', default: '10.244.0.0/16' },
   'nodeport-addresses': { type: 'string', description: 'Comma-separated IPs NodePorts answer on, or "all" (default: the node IP)' },
   'healthz-bind-address': { type: 'string', description: 'Address and port of /healthz and /livez (empty disables)', default: '0.0.0.0:10256' },
+  'metrics-bind-address': { type: 'string', description: 'Address and port of /metrics (empty disables)', default: '127.0.0.1:10249' },
   'iptables-min-sync-period': { type: 'string', description: 'Minimum time between two rule syncs', default: '1s' },
   'iptables-sync-period': { type: 'string', description: 'How often the rules are checked for outside changes', default: '30s' },
   'masquerade-all': { type: 'string', description: 'Masquerade all traffic sent to ClusterIPs (true|false)', default: 'false' },
@@ -53,10 +56,10 @@ function durationFlag(value: string | undefined, name: string, fallback: number)
   }
 }
 
-function splitHostPort(addr: string): { host: string; port: number } {
+function splitHostPort(addr: string, flag = 'healthz-bind-address'): { host: string; port: number } {
   const i = addr.lastIndexOf(':');
   const port = Number(addr.slice(i + 1));
-  if (i < 0 || !Number.isInteger(port)) throw new UsageError(`flag --healthz-bind-address must be HOST:PORT, got "${addr}"`);
+  if (i < 0 || !Number.isInteger(port)) throw new UsageError(`flag --${flag} must be HOST:PORT, got "${addr}"`);
   return { host: addr.slice(0, i) || '0.0.0.0', port };
 }
 
@@ -127,6 +130,8 @@ async function run(argv: string[]): Promise<number> {
   const lbAnnounce = boolFlag(stringFlag(f, 'lb-announce'), 'lb-announce');
   const clusterCIDR = stringFlag(f, 'cluster-cidr');
   const healthAddr = stringFlag(f, 'healthz-bind-address');
+  const metricsAddr = stringFlag(f, 'metrics-bind-address');
+  const metricsListen = metricsAddr ? splitHostPort(metricsAddr, 'metrics-bind-address') : undefined;
   const signal = shutdownSignal();
   const rest = new RestClient(await configFromKubeconfig(kubeconfig, { userAgent: 'kube-proxy/v1.30.0 (linux/amd64) nanokube' }));
   const nodeIP = stringFlag(f, 'node-ip') ?? (await resolveNodeIP(rest, nodeName, log, signal));
@@ -138,6 +143,13 @@ async function run(argv: string[]): Promise<number> {
     const { host, port } = splitHostPort(healthAddr);
     server = await startHealthServer(health, host, port);
   }
+  let metrics: ProxierMetrics | undefined;
+  let metricsServer: Server | undefined;
+  if (metricsListen) {
+    const registry = createMetricsRegistry();
+    metrics = new ProxierMetrics(registry);
+    metricsServer = await startMetricsServer({ registry, ...metricsListen, log });
+  }
   const l2Announcer = lbAnnounce ? await newAnnouncer(rest, nodeName, nodeIP, stringFlag(f, 'lb-announce-interface'), log) : undefined;
   const proxier = new Proxier({
     rest,
@@ -148,6 +160,7 @@ async function run(argv: string[]): Promise<number> {
     minSyncPeriodMs,
     syncPeriodMs,
     masqueradeAll,
+    ...(metrics ? { metrics } : {}),
     ...(nodeIP ? { nodeIP } : {}),
     ...(nodePortAddresses ? { nodePortAddresses } : {}),
     ...(clusterCIDR ? { clusterCIDR } : {}),
@@ -158,6 +171,7 @@ async function run(argv: string[]): Promise<number> {
     await proxier.run(signal);
   } finally {
     server?.close();
+    metricsServer?.close();
     await rest.close();
   }
   return 0;
