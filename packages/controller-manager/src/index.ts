@@ -14,4 +14,5 @@ export type {
   ControllerContext,
   ControllerDescriptor,
   ControllerManagerOptions,
+  HorizontalPodAutoscalerOptions,
 } from './shared/index.js';

@@ -54,6 +54,35 @@ describe('parseControllerManagerArgs', () => {
     expect(leaderElection.leaseDurationMs).toBe(30_000);
   });
 
+  it('reads the horizontal pod autoscaler flags, with upstream defaults', () => {
+    expect(defaultOptions().horizontalPodAutoscaler).toEqual({
+      syncPeriodMs: 15_000,
+      downscaleStabilizationMs: 300_000,
+      tolerance: 0.1,
+      cpuInitializationPeriodMs: 300_000,
+      initialReadinessDelayMs: 30_000,
+    });
+    const { options } = parseControllerManagerArgs([
+      '--horizontal-pod-autoscaler-sync-period=2s',
+      '--horizontal-pod-autoscaler-downscale-stabilization', '10s',
+      '--horizontal-pod-autoscaler-tolerance=0.05',
+      '--horizontal-pod-autoscaler-cpu-initialization-period', '0s',
+      '--horizontal-pod-autoscaler-initial-readiness-delay', '1s',
+    ]);
+    expect(options.horizontalPodAutoscaler).toEqual({
+      syncPeriodMs: 2_000,
+      downscaleStabilizationMs: 10_000,
+      tolerance: 0.05,
+      cpuInitializationPeriodMs: 0,
+      initialReadinessDelayMs: 1_000,
+    });
+  });
+
+  it('rejects a zero HPA sync period and a malformed tolerance', () => {
+    expect(() => parseControllerManagerArgs(['--horizontal-pod-autoscaler-sync-period', '0s'])).toThrow(/positive duration/);
+    expect(() => parseControllerManagerArgs(['--horizontal-pod-autoscaler-tolerance', 'ten'])).toThrow(/non-negative number/);
+  });
+
   it('rejects a malformed duration', () => {
     expect(() => parseControllerManagerArgs(['--node-monitor-period', 'soon'])).toThrow(/must be a duration/);
   });

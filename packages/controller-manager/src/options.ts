@@ -46,6 +46,11 @@ export const controllerManagerFlags: FlagSpecs = {
   'root-ca-file': { type: 'string', description: 'Root CA put into service account token secrets and kube-root-ca.crt' },
   'lb-address-pools': { type: 'string', description: 'Comma-separated LoadBalancer address ranges (a-b or CIDR)', default: '192.168.56.200-192.168.56.250' },
   'lb-config-file': { type: 'string', description: 'MetalLB IPAddressPool YAML (or legacy ConfigMap config) with LoadBalancer pools' },
+  'horizontal-pod-autoscaler-sync-period': { type: 'string', description: 'How often the horizontal pod autoscaler syncs each HPA', default: '15s' },
+  'horizontal-pod-autoscaler-downscale-stabilization': { type: 'string', description: 'How far back the autoscaler looks for a higher recommendation before it scales down', default: '5m0s' },
+  'horizontal-pod-autoscaler-tolerance': { type: 'string', description: 'Minimum change (from 1.0) in the desired-to-actual metric ratio before the autoscaler acts', default: '0.1' },
+  'horizontal-pod-autoscaler-cpu-initialization-period': { type: 'string', description: 'Period after pod start when CPU samples may be skipped', default: '5m0s' },
+  'horizontal-pod-autoscaler-initial-readiness-delay': { type: 'string', description: 'Period after pod start during which readiness changes count as initial readiness', default: '30s' },
   'bind-address': { type: 'string', description: 'Address /healthz listens on', default: '127.0.0.1' },
   'secure-port': { type: 'string', description: 'HTTPS port of /healthz (0 disables it)', default: '10257' },
   ...Object.fromEntries(
@@ -97,6 +102,13 @@ function optionsFromFlags(f: ParsedFlags): ControllerManagerOptions {
     lbAddressPools: (opt('lb-address-pools') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     ...(opt('lb-config-file') ? { lbConfigFile: opt('lb-config-file') as string } : {}),
     concurrentSyncs,
+    horizontalPodAutoscaler: {
+      syncPeriodMs: positiveDurationFlag(f, 'horizontal-pod-autoscaler-sync-period'),
+      downscaleStabilizationMs: durationFlag(f, 'horizontal-pod-autoscaler-downscale-stabilization'),
+      tolerance: toleranceFlag(f, 'horizontal-pod-autoscaler-tolerance'),
+      cpuInitializationPeriodMs: durationFlag(f, 'horizontal-pod-autoscaler-cpu-initialization-period'),
+      initialReadinessDelayMs: durationFlag(f, 'horizontal-pod-autoscaler-initial-readiness-delay'),
+    },
     bindAddress: opt('bind-address') ?? '127.0.0.1',
     securePort: intFlag(f, 'secure-port') ?? 10257,
   };
@@ -125,6 +137,19 @@ function durationFlag(f: ParsedFlags, name: string): number {
   const ms = parseDuration(v);
   if (ms === undefined) throw new UsageError(`flag --${name} must be a duration such as 40s or 5m0s, got "${v}"`);
   return ms;
+}
+
+function positiveDurationFlag(f: ParsedFlags, name: string): number {
+  const ms = durationFlag(f, name);
+  if (ms <= 0) throw new UsageError(`flag --${name} must be a positive duration, got "${stringFlag(f, name) ?? ''}"`);
+  return ms;
+}
+
+function toleranceFlag(f: ParsedFlags, name: string): number {
+  const v = stringFlag(f, name) ?? '0.1';
+  const n = /^\d+(\.\d+)?$/.test(v) ? Number(v) : NaN;
+  if (!Number.isFinite(n)) throw new UsageError(`flag --${name} must be a non-negative number such as 0.1, got "${v}"`);
+  return n;
 }
 
 const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Logger } from '@nanokube/component-base';
@@ -30,10 +30,23 @@ export interface UpOptions {
   controllerManager?: boolean;
 }
 
+/**
+ * Where each component of a loopback control plane serves; also written to `<dir>/endpoints.json`.
+ * The scheduler and controller-manager serve `/healthz` and `/metrics` over HTTPS (self-signed).
+ */
+export interface ControlPlaneEndpoints {
+  store: string;
+  apiserver: string;
+  scheduler: string;
+  /** Absent when no controller-manager was started. */
+  controllerManager?: string;
+}
+
 /** A running loopback control plane. */
 export interface ControlPlane {
   adminConf: string;
   server: string;
+  endpoints: ControlPlaneEndpoints;
   /** `nanokube join 127.0.0.1:PORT --token T --discovery-token-ca-cert-hash sha256:H` for workers. */
   joinCommand: string;
   components: RunningComponent[];
@@ -58,6 +71,7 @@ export async function startControlPlane(opts: UpOptions): Promise<ControlPlane> 
     rc.child.exitCode !== null || rc.child.signalCode !== null ? `exited (see ${rc.logFile})` : undefined;
   const components: RunningComponent[] = [];
   let joinCommand = '';
+  let endpoints: ControlPlaneEndpoints | undefined;
   try {
     const storeUrl = `http://127.0.0.1:${opts.storePort}`;
     const store = supervisor.start({
@@ -123,14 +137,18 @@ export async function startControlPlane(opts: UpOptions): Promise<ControlPlane> 
     }
 
     // Controllers and the scheduler talk to the apiserver only, each with its own credential as kubeadm
-    // sets them up; their health ports are off so several loopback clusters can run side by side.
+    // sets them up; their health and metrics ports are free loopback ports, so several loopback clusters
+    // can run side by side.
+    const schedulerPort = await freePortOn('127.0.0.1');
     const scheduler = supervisor.start({
       name: 'scheduler',
-      args: ['scheduler', '--kubeconfig', init.schedulerConf, '--secure-port', '0'],
+      args: ['scheduler', '--kubeconfig', init.schedulerConf, '--bind-address', '127.0.0.1', '--secure-port', String(schedulerPort)],
     });
     components.push(scheduler);
-    out('[scheduler] started');
+    endpoints = { store: storeUrl, apiserver: init.server, scheduler: `https://127.0.0.1:${schedulerPort}` };
+    out(`[scheduler] started, /healthz and /metrics at ${endpoints.scheduler}`);
     if (opts.controllerManager !== false) {
+      const controllerManagerPort = await freePortOn('127.0.0.1');
       const controllerManager = supervisor.start({
         name: 'controller-manager',
         args: [
@@ -142,13 +160,16 @@ export async function startControlPlane(opts: UpOptions): Promise<ControlPlane> 
           '--service-account-private-key-file', join(init.pkiDir, 'sa.key'),
           // As kubeadm's manifest: the defaults plus the token signer and cleaner, off by default upstream.
           '--controllers', '*,bootstrapsigner,tokencleaner',
-          '--secure-port', '0',
+          '--bind-address', '127.0.0.1',
+          '--secure-port', String(controllerManagerPort),
           ...(opts.controllerManagerArgs ?? []),
         ],
       });
       components.push(controllerManager);
-      out('[controller-manager] started');
+      endpoints.controllerManager = `https://127.0.0.1:${controllerManagerPort}`;
+      out(`[controller-manager] started, /healthz and /metrics at ${endpoints.controllerManager}`);
     }
+    await writeFile(join(dir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
 
     const simulated = opts.simulatedNodes ?? 0;
     if (simulated > 0) {
@@ -173,6 +194,7 @@ export async function startControlPlane(opts: UpOptions): Promise<ControlPlane> 
   return {
     adminConf: init.adminConf,
     server: init.server,
+    endpoints,
     joinCommand,
     components,
     anyExited: Promise.race(components.map((c) => c.exited.then(() => c))),

@@ -1,6 +1,6 @@
 /**
  * `nanokube scheduler`: kube-scheduler. Leader-elected through the `kube-system/kube-scheduler` Lease;
- * serves /healthz, /livez and /readyz over HTTPS on --secure-port (10259).
+ * serves /healthz, /livez, /readyz and /metrics over HTTPS on --secure-port (10259).
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -45,7 +45,9 @@ async function run(argv: string[]): Promise<number> {
   const rest = new RestClient(await configFromKubeconfig(kubeconfig, { userAgent: 'kube-scheduler/v1.30.0 (linux/amd64) nanokube' }));
   const identity = `${hostname()}_${randomUUID()}`;
   const metrics = createMetricsRegistry();
-  const scheduler = createScheduler({ rest, log, identity, percentageOfNodesToScore: intFlag(f, 'percentage-of-nodes-to-score') ?? 0, metrics: new SchedulerMetrics(metrics) });
+  const schedulerMetrics = new SchedulerMetrics(metrics);
+  const scheduler = createScheduler({ rest, log, identity, percentageOfNodesToScore: intFlag(f, 'percentage-of-nodes-to-score') ?? 0, metrics: schedulerMetrics });
+  schedulerMetrics.observeQueue(() => scheduler.queue.pendingPods());
   let health: Server | undefined;
   if (securePort > 0) {
     health = await startHealthServer({ host: stringFlag(f, 'bind-address') ?? '127.0.0.1', port: securePort, ready: () => scheduler.hasSynced(), metrics });

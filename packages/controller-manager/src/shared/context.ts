@@ -26,6 +26,20 @@ export interface ConcurrentSyncs {
   serviceLb: number;
 }
 
+/** The HPA controller's `--horizontal-pod-autoscaler-*` flags, durations in ms. */
+export interface HorizontalPodAutoscalerOptions {
+  /** `--horizontal-pod-autoscaler-sync-period` (15 s): how often each HPA is reconciled. */
+  syncPeriodMs: number;
+  /** `--horizontal-pod-autoscaler-downscale-stabilization` (5 min), when spec.behavior does not say. */
+  downscaleStabilizationMs: number;
+  /** `--horizontal-pod-autoscaler-tolerance` (0.1): usage ratios within 1 ± tolerance change nothing. */
+  tolerance: number;
+  /** `--horizontal-pod-autoscaler-cpu-initialization-period` (5 min) after pod start. */
+  cpuInitializationPeriodMs: number;
+  /** `--horizontal-pod-autoscaler-initial-readiness-delay` (30 s) after pod start. */
+  initialReadinessDelayMs: number;
+}
+
 /** ControllerManagerOptions are the manager's flags after parsing and defaulting. Durations are in ms. */
 export interface ControllerManagerOptions {
   kubeconfig: string;
@@ -52,6 +66,7 @@ export interface ControllerManagerOptions {
   /** A MetalLB-style IPAddressPool YAML or the old MetalLB ConfigMap `config` file. */
   lbConfigFile?: string;
   concurrentSyncs: ConcurrentSyncs;
+  horizontalPodAutoscaler: HorizontalPodAutoscalerOptions;
   bindAddress: string;
   /** Port of /healthz; 0 disables the health server. */
   securePort: number;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { newNotFound } from '@nanokube/api';
 import { resources } from '@nanokube/client';
 import { newTestContext, settle, type Action } from '../../__tests__/fixture.js';
-import { HorizontalController } from './controller.js';
+import { HorizontalController, horizontalPodAutoscalerControllerDescriptor } from './controller.js';
 
 const longAgo = '2023-12-31T00:00:00Z';
 
@@ -112,5 +112,26 @@ describe('HorizontalController', () => {
     const t = setup(hpa({ maxReplicas: 2 }), 5, { milli: 50 });
     await t.sync();
     expect(t.state.puts).toEqual([2]);
+  });
+});
+
+describe('horizontalPodAutoscalerControllerDescriptor', () => {
+  it('builds the controller with the --horizontal-pod-autoscaler-* flags', () => {
+    const t = newTestContext();
+    t.ctx.options.horizontalPodAutoscaler = {
+      syncPeriodMs: 2_000,
+      downscaleStabilizationMs: 10_000,
+      tolerance: 0.05,
+      cpuInitializationPeriodMs: 0,
+      initialReadinessDelayMs: 1_000,
+    };
+    const c = horizontalPodAutoscalerControllerDescriptor.create(t.ctx) as HorizontalController;
+    expect(c.settings).toEqual({
+      syncPeriodMs: 2_000,
+      downscaleStabilizationMs: 10_000,
+      tolerance: 0.05,
+      cpuInitializationPeriodMs: 0,
+      delayOfInitialReadinessStatusMs: 1_000,
+    });
   });
 });

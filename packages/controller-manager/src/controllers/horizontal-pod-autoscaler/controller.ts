@@ -8,7 +8,7 @@ import type {
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { parseSelector, quantityToMilli, tryParseQuantity, isNotFound } from '@nanokube/api';
 import { metaNamespaceKey, RateLimitingQueue, resources, splitMetaNamespaceKey, type ResourceClient, type SharedInformer } from '@nanokube/client';
-import { deletedObject, runController, type ControllerContext, type ControllerDescriptor } from '../../shared/index.js';
+import { deletedObject, runController, type ControllerContext, type ControllerDescriptor, type HorizontalPodAutoscalerOptions } from '../../shared/index.js';
 import { defaultScaleDown, defaultScaleUp, normalizeWithBehavior, normalizeWithoutBehavior, type Recommendation, type ScaleEvent } from './normalize.js';
 import { CalculationError, defaultCalculatorSettings, getResourceReplicas, type CalculatorSettings, type PodMetric } from './replica-calculator.js';
 
@@ -411,5 +411,17 @@ function hpaTarget(hpa: HPA): { apiVersion: string; kind: string; metadata: { na
 export const horizontalPodAutoscalerControllerDescriptor: ControllerDescriptor = {
   name: 'horizontal-pod-autoscaler-controller',
   aliases: ['horizontalpodautoscaling'],
-  create: (ctx) => new HorizontalController(ctx),
+  create: (ctx) => new HorizontalController(ctx, hpaSettingsFromOptions(ctx.options.horizontalPodAutoscaler)),
 };
+
+/** hpaSettingsFromOptions maps the `--horizontal-pod-autoscaler-*` flags onto the controller's settings. */
+export function hpaSettingsFromOptions(o: HorizontalPodAutoscalerOptions | undefined): Partial<HpaSettings> {
+  if (!o) return {};
+  return {
+    syncPeriodMs: o.syncPeriodMs,
+    downscaleStabilizationMs: o.downscaleStabilizationMs,
+    tolerance: o.tolerance,
+    cpuInitializationPeriodMs: o.cpuInitializationPeriodMs,
+    delayOfInitialReadinessStatusMs: o.initialReadinessDelayMs,
+  };
+}
