@@ -9,3 +9,5 @@ export { kubeletVerb } from './verb.js';
 export * from './images/index.js';
 export * from './network/index.js';
 export * from './runtime/runc/index.js';
+export * from './certificate/index.js';
+export { KubeletAuth, restAuthReviewer, requestAttributes, type KubeletAuthReviewer, type KubeletUser } from './server/auth.js';

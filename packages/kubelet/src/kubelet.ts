@@ -19,10 +19,12 @@ import {
   type RestClient,
 } from '@nanokube/client';
 import type { Logger } from '@nanokube/component-base';
+import { NodeRouteController, type NodeRouteSyncer } from './network/route-sync.js';
 import { NodeLeaseController, nodeLeaseNamespace } from './nodelease/lease-controller.js';
 import { kubeletVersion, type NodeConfig, type NodeSystemInfo } from './nodestatus/node.js';
 import { NodeStatusManager } from './nodestatus/node-status-manager.js';
 import { Backoff } from './pod-workers/backoff.js';
+import { findOrphanedPods, orphanPod } from './pod-workers/orphans.js';
 import { PodWorkers, type WorkResult } from './pod-workers/pod-workers.js';
 import { getPodRuntimeStatus, PodSyncer } from './pod-workers/sync-pod.js';
 import { ProbeManager } from './probes/index.js';
@@ -60,6 +62,11 @@ export interface KubeletOptions {
   nodeStatusUpdateFrequencyMs?: number;
   nodeStatusReportFrequencyMs?: number;
   leaseDurationSeconds?: number;
+  /**
+   * The pod network's host-gw routes (runc nodes): the kubelet then watches every Node and keeps one
+   * route per other node's pod CIDR (see network/route-sync.ts).
+   */
+  nodeRoutes?: NodeRouteSyncer;
 }
 
 /** A running (or runnable) node agent. */
@@ -111,6 +118,11 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
   const podInformer = new SharedInformer<Pod>({ client: podsClient, log, fieldSelector: `spec.nodeName=${opts.nodeName}`, clock });
   const nodeInformer = new SharedInformer<Node>({ client: nodesClient, log, fieldSelector: `metadata.name=${opts.nodeName}`, clock });
   const observedNode = (): Node | undefined => nodeInformer.store.get(opts.nodeName);
+  const allNodes = opts.nodeRoutes ? new SharedInformer<Node>({ client: nodesClient, log, clock }) : undefined;
+  const routes =
+    allNodes && opts.nodeRoutes
+      ? new NodeRouteController({ nodes: () => allNodes.store.list(), waitForSync: (s) => allNodes.waitForSync(s), routes: opts.nodeRoutes, log })
+      : undefined;
   const nodeStatus = new NodeStatusManager({
     nodes: nodesClient,
     config: nodeConfig,
@@ -201,6 +213,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       probes.removePod(uid);
       await syncer.killPod(pod, 0);
       await syncer.removePod(uid);
+      await volumes.removePodDir(uid);
       statusManager.forget(uid);
       log.debug({ pod: podRef(pod) }, 'Removed pod that left the node');
       return { forget: true };
@@ -259,8 +272,19 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       registered = true;
       nodeInformer.addEventHandler({ onAdd: onNode, onUpdate: (_, n) => onNode(n) });
       const loops = [nodeInformer.run(signal), podInformer.run(signal), lease.run(signal), nodeStatus.run(signal)];
+      if (allNodes && routes) {
+        const changed = (): void => routes.changed();
+        allNodes.addEventHandler({ onAdd: changed, onUpdate: changed, onDelete: changed });
+        loops.push(allNodes.run(signal), routes.run(signal));
+      }
       await podInformer.waitForSync(signal);
       if (opts.runtime.adoptPod) for (const pod of podInformer.store.list()) await opts.runtime.adoptPod(pod);
+      // Pods deleted while the kubelet was down: removed as if their deletion had been seen.
+      const known = new Set(podInformer.store.list().map((p) => p.metadata?.uid ?? ''));
+      for (const o of await findOrphanedPods(opts.runtime, await volumes.podDirUids(), known)) {
+        log.info({ podUid: o.uid, pod: `${o.namespace}/${o.name}` }, 'Cleaning up pod deleted while the kubelet was down');
+        workers.update(o.uid, { pod: orphanPod(o), deleted: true });
+      }
       const unsubscribe = opts.runtime.subscribe((ev) => workers.poke(ev.podUid));
       podInformer.addEventHandler({
         onAdd: (pod) => workers.update(pod.metadata?.uid ?? '', { pod, deleted: false }),

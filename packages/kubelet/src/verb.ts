@@ -8,12 +8,14 @@ import type { Server } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { configFromKubeconfig, RestClient, type ClientConfig } from '@nanokube/client';
-import { createLogger, formatHelp, intFlag, parseFlags, shutdownSignal, stringFlag, UsageError, type FlagSpecs, type Verb } from '@nanokube/component-base';
+import { createLogger, formatHelp, intFlag, parseFlags, shutdownSignal, stringFlag, UsageError, type FlagSpecs, type Logger, type Verb } from '@nanokube/component-base';
 import { parseLabels, parseTaints } from './internal/flags.js';
 import { systemInfo } from './internal/system-info.js';
 import { createKubelet, type Kubelet } from './kubelet.js';
 import { kubeletVersion } from './nodestatus/node.js';
+import { hostCapacity, type Capacity } from './nodestatus/host-capacity.js';
 import { LocalImageService } from './images/service.js';
 import { defaultImageRoot } from './images/store.js';
 import { HostGwNetwork } from './network/host-gw.js';
@@ -21,7 +23,9 @@ import { RuncRuntime } from './runtime/runc/runtime.js';
 import { SimulatedImageService } from './runtime/simulated/images.js';
 import { SimulatedPodNetwork, formatIp, parseCidr } from './runtime/simulated/network.js';
 import { SimulatedRuntime } from './runtime/simulated/runtime.js';
-import { startKubeletServer } from './server/server.js';
+import { newKubeletServingCertificateManager, type ServingCertificateManager } from './certificate/index.js';
+import { KubeletAuth, restAuthReviewer } from './server/auth.js';
+import { startKubeletServer, type KubeletServerOptions } from './server/server.js';
 
 const flags: FlagSpecs = {
   kubeconfig: { type: 'string', description: 'Path to the kubeconfig with the kubelet credentials (required)' },
@@ -40,15 +44,21 @@ const flags: FlagSpecs = {
   'node-labels': { type: 'string', description: 'Labels to add when registering: key=value,...' },
   'register-with-taints': { type: 'string', description: 'Taints to add when registering: key=value:Effect,...' },
   'max-pods': { type: 'string', description: 'Pod capacity of the node', default: '110' },
-  cpu: { type: 'string', description: 'Simulated CPU capacity', default: '4' },
-  memory: { type: 'string', description: 'Simulated memory capacity', default: '8Gi' },
-  'ephemeral-storage': { type: 'string', description: 'Simulated ephemeral-storage capacity', default: '100Gi' },
+  cpu: { type: 'string', description: 'CPU capacity (default: runc measures the host and its cgroup quota; simulated 4)' },
+  memory: { type: 'string', description: 'Memory capacity (default: runc reads /proc/meminfo and its cgroup limit; simulated 8Gi)' },
+  'ephemeral-storage': { type: 'string', description: 'Ephemeral-storage capacity (default: runc measures the filesystem of --root-dir; simulated 100Gi)' },
   'simulated-job-duration': { type: 'string', description: 'How long containers of Job pods run before exiting 0', default: '2s' },
   'simulated-node-count': { type: 'string', description: 'Scale tests only: run this many simulated nodes in one process', default: '1' },
   'node-name-prefix': { type: 'string', description: 'Name prefix of the nodes of --simulated-node-count', default: 'sim-' },
   address: { type: 'string', description: 'Address the kubelet server listens on', default: '0.0.0.0' },
   port: { type: 'string', description: 'HTTPS port of the kubelet server (0 disables it)', default: '10250' },
   'client-ca-file': { type: 'string', description: 'CA bundle (PEM) that signs the client certificates the kubelet server accepts (default: the CA of --kubeconfig)' },
+  'rotate-server-certificates': {
+    type: 'boolean',
+    description: 'Request the serving certificate from the cluster (CSR, signer kubernetes.io/kubelet-serving) and renew it before it expires',
+    default: false,
+  },
+  'cert-dir': { type: 'string', description: 'Folder of the serving certificate (kubelet-server-current.pem) (default <root-dir>/pki)' },
   'pod-logs-dir': { type: 'string', description: 'Folder of pod logs', default: '/var/log/pods' },
 };
 
@@ -99,6 +109,8 @@ async function run(argv: string[]): Promise<number> {
   if (runtimeName !== 'simulated') throw new UsageError(`unknown runtime "${runtimeName}"; use runc or simulated`);
   const count = intFlag(f, 'simulated-node-count') ?? 1;
   if (count < 1) throw new UsageError('flag --simulated-node-count must be at least 1');
+  // Serving certificates are requested with the node's own credentials: one node per process.
+  if (count > 1 && f.values['rotate-server-certificates'] === true) throw new UsageError('flag --rotate-server-certificates needs --simulated-node-count 1');
   const jobDurationMs = parseDuration(stringFlag(f, 'simulated-job-duration') ?? '2s', 'simulated-job-duration');
   const labels = { type: 'simulated', ...parseLabels(stringFlag(f, 'node-labels')) };
   const taints = parseTaints(stringFlag(f, 'register-with-taints'));
@@ -147,21 +159,40 @@ async function run(argv: string[]): Promise<number> {
     }),
   );
   const servers: Server[] = [];
+  const managers: ServingCertificateManager[] = [];
   const only = kubelets[0];
   if (port > 0 && only) {
-    servers.push(await startKubeletServer({ kubelet: only, host: stringFlag(f, 'address') ?? '0.0.0.0', port, nodeIp: formatIp(firstIp), clientCaPem: caPem, log }));
+    const wiring = serverWiring(f, rest, only, formatIp(firstIp), log);
+    if (wiring.manager) managers.push(wiring.manager);
+    servers.push(await startKubeletServer({ kubelet: only, host: stringFlag(f, 'address') ?? '0.0.0.0', port, nodeIp: formatIp(firstIp), clientCaPem: caPem, log, ...wiring.options }));
   }
   for (const [i, kubelet] of kubelets.entries()) {
     const p = ports[i];
-    if (p !== undefined) servers.push(await startKubeletServer({ kubelet, host: formatIp(firstIp + i), port: p, nodeIp: formatIp(firstIp + i), clientCaPem: caPem, log }));
+    if (p === undefined) continue;
+    const wiring = serverWiring(f, rest, kubelet, formatIp(firstIp + i), log);
+    servers.push(await startKubeletServer({ kubelet, host: formatIp(firstIp + i), port: p, nodeIp: formatIp(firstIp + i), clientCaPem: caPem, log, ...wiring.options }));
   }
   try {
-    await Promise.all(kubelets.map((k) => k.run(signal)));
+    await Promise.all([...kubelets.map((k) => k.run(signal)), ...managers.map((m) => m.run(signal))]);
   } finally {
     for (const s of servers) s.close();
     await rest.close();
   }
   return 0;
+}
+
+/** Per-node parts of a kubelet server: its authorizer and, with --rotate-server-certificates, its certificate manager. */
+interface ServerWiring {
+  options: Pick<KubeletServerOptions, 'auth' | 'servingCertificate'>;
+  manager?: ServingCertificateManager;
+}
+
+function serverWiring(f: ReturnType<typeof parseFlags>, rest: RestClient, kubelet: Kubelet, nodeIp: string, log: Logger): ServerWiring {
+  const auth = new KubeletAuth({ nodeName: kubelet.nodeName, reviewer: restAuthReviewer(rest), log });
+  if (f.values['rotate-server-certificates'] !== true) return { options: { auth } };
+  const certDir = stringFlag(f, 'cert-dir') ?? join(stringFlag(f, 'root-dir') ?? '/var/lib/nanokube/kubelet', 'pki');
+  const manager = newKubeletServingCertificateManager({ rest, nodeName: kubelet.nodeName, nodeIp, certDir, log, registered: () => kubelet.hasSynced() });
+  return { options: { auth, servingCertificate: manager }, manager };
 }
 
 function perNodeServersWanted(count: number, f: ReturnType<typeof parseFlags>): boolean {
@@ -189,6 +220,19 @@ export function registryEndpoints(values: readonly string[]): Record<string, str
     out[v.slice(0, i)] = v.slice(i + 1);
   }
   return out;
+}
+
+/** capacityOverrides are the capacity flags given on the command line (they win over what is measured). */
+function capacityOverrides(f: ReturnType<typeof parseFlags>): Partial<Capacity> {
+  const cpu = stringFlag(f, 'cpu');
+  const memory = stringFlag(f, 'memory');
+  const disk = stringFlag(f, 'ephemeral-storage');
+  return {
+    pods: String(intFlag(f, 'max-pods') ?? 110),
+    ...(cpu ? { cpu } : {}),
+    ...(memory ? { memory } : {}),
+    ...(disk ? { 'ephemeral-storage': disk } : {}),
+  };
 }
 
 /** runRunc runs one kubelet on the runc runtime: real containers, the host-gw pod network, the node's image store. */
@@ -230,22 +274,19 @@ async function runRunc(f: ReturnType<typeof parseFlags>, kubeconfig: string): Pr
     runtime,
     images,
     log,
-    capacity: {
-      cpu: stringFlag(f, 'cpu') ?? '4',
-      memory: stringFlag(f, 'memory') ?? '8Gi',
-      pods: String(intFlag(f, 'max-pods') ?? 110),
-      'ephemeral-storage': stringFlag(f, 'ephemeral-storage') ?? '100Gi',
-    },
+    capacity: await hostCapacity(rootDir, capacityOverrides(f)),
     systemInfo: systemInfo({ nodeName, simulated: false }),
     registerNode: boolFlag(stringFlag(f, 'register-node'), 'register-node'),
     labels: parseLabels(stringFlag(f, 'node-labels')),
     taints: parseTaints(stringFlag(f, 'register-with-taints')),
     port: port || 10250,
     podLogsDir: stringFlag(f, 'pod-logs-dir') ?? '/var/log/pods',
+    nodeRoutes: network,
   });
-  const server = port > 0 ? await startKubeletServer({ kubelet, host: stringFlag(f, 'address') ?? '0.0.0.0', port, nodeIp, clientCaPem: caPem, log }) : undefined;
+  const wiring = port > 0 ? serverWiring(f, rest, kubelet, nodeIp, log) : undefined;
+  const server = wiring ? await startKubeletServer({ kubelet, host: stringFlag(f, 'address') ?? '0.0.0.0', port, nodeIp, clientCaPem: caPem, log, ...wiring.options }) : undefined;
   try {
-    await kubelet.run(signal);
+    await Promise.all([kubelet.run(signal), wiring?.manager?.run(signal)]);
   } finally {
     server?.close();
     runtime.close();

@@ -84,7 +84,9 @@ export function planComponents(p: PlanInput): ComponentPlan[] {
       node: master.name,
       name: 'apiserver',
       args: ['apiserver', '--etcd-servers', labStoreUrl, '--secure-port', String(labApiserverPort), '--bind-address', '0.0.0.0',
-        '--advertise-address', master.ip, '--cert-dir', p.init.dir],
+        '--advertise-address', master.ip, '--cert-dir', p.init.dir,
+        // Logs, exec and metrics reach kubelets over TLS verified against the cluster CA (their serving certificates).
+        '--kubelet-certificate-authority', join(pki, 'ca.crt')],
     });
     if (p.verbs.has('controller-manager')) {
       plans.push({
@@ -129,6 +131,9 @@ function kubeletArgs(p: PlanInput, n: LabNode, optional: (verb: string, flags: [
       // As kubeadm labels a control-plane node: its role, and no LoadBalancer IPs announced from it.
       'node-role.kubernetes.io/control-plane=,node.kubernetes.io/exclude-from-external-load-balancers=');
   }
+  // A serving certificate signed by the cluster CA (kubernetes.io/kubelet-serving), which the apiserver verifies
+  // (the Vagrant units pass the same flag).
+  if (p.verbs.get('kubelet')?.has('rotate-server-certificates')) args.push('--rotate-server-certificates');
   args.push(...kubeletNodeFlags(p, n.name, optional));
   return args;
 }

@@ -76,6 +76,7 @@ describe('the vagrant-scripts provisioner', () => {
 
     expect(unitCommand(env, 'worker', 'kubelet')).toEqual([
       'kubelet', '--runtime', 'runc', '--kubeconfig', join(nodeDir, 'kubernetes/kubelet.conf'), '--node-name', 'worker02', '--node-ip', '192.168.56.102',
+      '--rotate-server-certificates',
       '--root-dir', join(nodeDir, 'kubelet'), '--runc-root', join(nodeDir, 'runc'), '--cgroup-parent', 'nanokube-lab-nkt-worker02',
       '--pod-logs-dir', join(nodeDir, 'pod-logs'), '--image-root', join(nodeDir, 'images'), '--pod-network-state-dir', join(nodeDir, 'network'),
       '--registry-endpoint', 'docker.io=http://192.168.56.10:5000',

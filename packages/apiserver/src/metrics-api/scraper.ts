@@ -1,11 +1,13 @@
 /**
  * Scraping kubelets' `/stats/summary` (stats/v1alpha1 Summary API) the way metrics-server does: the
  * apiserver dials each Node's InternalIP at `status.daemonEndpoints.kubeletEndpoint.Port` with its
- * `apiserver-kubelet-client` certificate. Kubelets serve self-signed certificates, so, like an apiserver
- * without `--kubelet-certificate-authority`, the serving certificate is not verified.
+ * `apiserver-kubelet-client` certificate. With a CA (`--kubelet-certificate-authority`) the kubelet's
+ * serving certificate must be signed by it and name the address dialled; without one, like upstream's
+ * apiserver without the flag, it is not verified (kubelets then serve self-signed certificates).
  */
 import { Agent, request } from 'undici';
 import type { KubeObject } from '../registry/types.js';
+import { tlsVerifyError } from '../server/streaming/kubelet-client.js';
 
 /** The parts of a Summary this package reads. */
 export interface StatsSummary {
@@ -33,6 +35,8 @@ export interface PodStats {
 export interface KubeletClientTls {
   cert: string | Buffer;
   key: string | Buffer;
+  /** CA that signs kubelet serving certificates; unset = not verified. */
+  ca?: string | Buffer;
 }
 
 /** kubeletAddress returns `host:port` of a Node's kubelet, or undefined when the Node has no address yet. */
@@ -59,15 +63,16 @@ export class KubeletScraper {
     this.agent = new Agent({
       connections: 4,
       keepAliveTimeout: 30_000,
-      connect: { cert: tls.cert, key: tls.key, rejectUnauthorized: false, timeout: timeoutMs },
+      connect: { cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), rejectUnauthorized: tls.ca !== undefined, timeout: timeoutMs },
     });
   }
 
   /** summary GETs `https://<address>/stats/summary?only_cpu_and_memory=true`; throws on failure. */
   async summary(address: string): Promise<StatsSummary> {
-    const res = await request(`https://${address}/stats/summary?only_cpu_and_memory=true`, {
-      dispatcher: this.agent,
-      signal: AbortSignal.timeout(this.timeoutMs),
+    const url = `https://${address}/stats/summary?only_cpu_and_memory=true`;
+    const res = await request(url, { dispatcher: this.agent, signal: AbortSignal.timeout(this.timeoutMs) }).catch((err: unknown) => {
+      const tls = tlsVerifyError(err);
+      throw tls ? new Error(`Get "${url}": ${tls}`, { cause: err }) : err;
     });
     const text = await res.body.text();
     if (res.statusCode !== 200) throw new Error(`kubelet at ${address} answered ${res.statusCode}`);

@@ -51,6 +51,7 @@ export function resolveFiles(f: ParsedFlags): ApiServerFiles {
   const saKey = pick('service-account-key-file', 'sa.pub');
   const saSigning = pick('service-account-signing-key-file', 'sa.key');
   const kubeletCA = stringFlag(f, 'kubelet-certificate-authority');
+  if (kubeletCA && !existsSync(kubeletCA)) throw new UsageError(`--kubelet-certificate-authority: ${kubeletCA} does not exist`);
   const kubeletCert = pick('kubelet-client-certificate', 'apiserver-kubelet-client.crt');
   const kubeletKey = pick('kubelet-client-key', 'apiserver-kubelet-client.key');
   const kubeletClient = kubeletCert && kubeletKey && existsSync(kubeletCert) && existsSync(kubeletKey);
@@ -97,7 +98,11 @@ async function run(argv: string[]): Promise<number> {
     files.kubeletClientCert && files.kubeletClientKey
       ? createMetricsApi({
           registry: security.registry,
-          kubeletClient: { cert: readFileSync(files.kubeletClientCert), key: readFileSync(files.kubeletClientKey) },
+          kubeletClient: {
+            cert: readFileSync(files.kubeletClientCert),
+            key: readFileSync(files.kubeletClientKey),
+            ...(files.kubeletCA ? { ca: readFileSync(files.kubeletCA) } : {}),
+          },
           logger: logger.child({ component: 'metrics-api' }),
         })
       : undefined;

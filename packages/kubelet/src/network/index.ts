@@ -8,3 +8,4 @@ export * from './exec.js';
 export * from './ipam.js';
 export * from './plans.js';
 export * from './host-gw.js';
+export * from './route-sync.js';

@@ -1,18 +1,23 @@
 /**
  * The kubelet's HTTPS server (port 10250): `/healthz`, `/pods`, `/stats/summary` and
- * `/containerLogs/<ns>/<pod>/<container>`; the apiserver proxies `pods/log` here. Like a kubelet started
- * without --tls-cert-file it serves a self-signed certificate made at start.
+ * `/containerLogs/<ns>/<pod>/<container>`; the apiserver proxies `pods/log` here. With a
+ * `servingCertificate` source (`--rotate-server-certificates`) it serves the cluster-signed certificate
+ * and switches to each renewed one without a restart; until the first is issued, handshakes fail, as
+ * upstream's. Without one, like a kubelet started without --tls-cert-file, it serves a self-signed
+ * certificate made at start.
  * `/exec`, `/attach` and `/portForward` are WebSocket upgrades served by {@link KubeletStreaming}.
- * Every path but the health checks needs a client certificate signed by `clientCaPem` and an admin
- * identity (see ./auth.ts).
+ * Every path but the health checks is authenticated and authorized by {@link KubeletAuth} (./auth.ts).
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
+import type { SecureContextOptions } from 'node:tls';
 import type { Logger } from '@nanokube/component-base';
-import { generateCA } from '@nanokube/pki';
+import { generateCA, type CertKeyPair } from '@nanokube/pki';
 import type { Kubelet } from '../kubelet.js';
-import { authorizeKubeletRequest } from './auth.js';
+import type { KubeletAuth } from './auth.js';
+import { kubeletMetricsFor } from '../metrics/index.js';
+import { serveKubeletMetrics } from './metrics.js';
 import { buildStatsSummary } from './stats.js';
 import { KubeletStreaming } from './streaming.js';
 
@@ -24,7 +29,19 @@ export interface KubeletServerOptions {
   nodeIp: string;
   /** The CA (PEM) that signs the client certificates the server accepts (`--client-ca-file`). */
   clientCaPem: string;
+  /** Authenticates and authorizes every request but the health checks. */
+  auth: KubeletAuth;
+  /** Where the serving certificate comes from; unset = a self-signed one made at start. */
+  servingCertificate?: ServingCertificateSource;
   log: Logger;
+}
+
+/** A source of the serving certificate that may change while the server runs. */
+export interface ServingCertificateSource {
+  /** current is the pair to serve now, undefined while none has been issued. */
+  current(): CertKeyPair | undefined;
+  /** onChange registers a callback run with each new pair. */
+  onChange(cb: (pair: CertKeyPair) => void): void;
 }
 
 function send(res: ServerResponse, code: number, body: string | object, type = 'application/json'): void {
@@ -69,36 +86,56 @@ async function containerLogs(kubelet: Kubelet, parts: string[], query: URLSearch
 async function handle(opts: KubeletServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://kubelet');
   const path = url.pathname;
-  const denied = authorizeKubeletRequest(req);
+  const denied = await opts.auth.check(req);
   if (denied) return send(res, denied.code, `${denied.message}\n`);
   if (path === '/healthz' || path === '/healthz/ping' || path === '/livez') return send(res, 200, 'ok');
   if (path === '/pods' || path === '/pods/') {
     return send(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: opts.kubelet.pods() });
   }
   if (path === '/stats/summary') return send(res, 200, await buildStatsSummary(opts.kubelet));
+  if (path === '/metrics') return serveKubeletMetrics(opts.kubelet, res);
   if (path.startsWith('/containerLogs/')) return containerLogs(opts.kubelet, path.split('/').slice(2).map(decodeURIComponent), url.searchParams, res);
   send(res, 404, '404 page not found\n');
 }
 
+async function initialCertificate(opts: KubeletServerOptions): Promise<CertKeyPair | undefined> {
+  if (opts.servingCertificate) return opts.servingCertificate.current();
+  return generateCA(`${opts.kubelet.nodeName}@${Math.floor(Date.now() / 1000)}`);
+}
+
+function refuseUpgrade(socket: Duplex, denied: { code: number; message: string }): void {
+  const body = `${denied.message}\n`;
+  const reason = denied.code === 401 ? 'Unauthorized' : denied.code === 403 ? 'Forbidden' : 'Internal Server Error';
+  socket.end(`HTTP/1.1 ${denied.code} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 /** startKubeletServer listens on host:port and resolves once listening. */
 export async function startKubeletServer(opts: KubeletServerOptions): Promise<Server> {
-  const { certPem, keyPem } = await generateCA(`${opts.kubelet.nodeName}@${Math.floor(Date.now() / 1000)}`);
+  kubeletMetricsFor(opts.kubelet);
+  const pair = await initialCertificate(opts);
   // The certificate is asked for but not required during the handshake, so /healthz answers without one;
-  // authorizeKubeletRequest refuses every other path unless the certificate verified against the CA.
-  const server = createServer({ cert: certPem, key: keyPem, ca: opts.clientCaPem, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+  // KubeletAuth refuses every other path unless the certificate verified against the CA (or a token did).
+  const tlsOf = (p: CertKeyPair | undefined): SecureContextOptions => ({ ...(p ? { cert: p.certPem, key: p.keyPem } : {}), ca: opts.clientCaPem });
+  const server = createServer({ ...tlsOf(pair), requestCert: true, rejectUnauthorized: false }, (req, res) => {
     handle(opts, req, res).catch((err: unknown) => {
       opts.log.warn({ err, path: req.url }, 'Kubelet server request failed');
       if (!res.headersSent) send(res, 500, `${(err as Error).message}\n`);
       else res.end();
     });
   });
+  opts.servingCertificate?.onChange((p) => {
+    server.setSecureContext(tlsOf(p));
+    opts.log.info('Switched the kubelet server to a new serving certificate');
+  });
   const streaming = new KubeletStreaming(opts.kubelet, opts.log);
-  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
-    const denied = authorizeKubeletRequest(req);
-    if (!denied) return streaming.handleUpgrade(req, socket, head);
-    const body = `${denied.message}\n`;
-    const reason = denied.code === 401 ? 'Unauthorized' : 'Forbidden';
-    socket.end(`HTTP/1.1 ${denied.code} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    opts.auth.check(req).then(
+      (denied) => (denied ? refuseUpgrade(socket, denied) : streaming.handleUpgrade(req, socket, head)),
+      (err: unknown) => {
+        opts.log.warn({ err, path: req.url }, 'Kubelet server upgrade failed');
+        socket.destroy();
+      },
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

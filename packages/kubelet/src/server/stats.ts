@@ -3,13 +3,14 @@
  * node and per-pod CPU and memory that metrics-server reads for `kubectl top`.
  */
 import type { Kubelet } from '../kubelet.js';
+import { kubeletProcessUsage } from '../metrics/index.js';
 
 /** buildStatsSummary collects container stats from the runtime and groups them by pod. */
 export async function buildStatsSummary(kubelet: Kubelet): Promise<object> {
   kubelet.runtime.observePods?.(kubelet.pods());
   const stats = new Map((await kubelet.runtime.stats()).map((s) => [s.containerId, s]));
   const now = new Date().toISOString();
-  const system = kubelet.runtime.systemUsage?.();
+  const system = kubelet.runtime.systemUsage?.() ?? kubeletProcessUsage();
   let nodeCpu = system?.cpuUsageCoreNanoSeconds ?? 0;
   let nodeNanoCores: number | undefined = system ? system.usageNanoCores : 0;
   let nodeMem = system?.memoryWorkingSetBytes ?? 0;

@@ -16,7 +16,7 @@
  * is written on the host.
  */
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, readFile, realpath, rm, rmdir, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, realpath, rm, rmdir, stat } from 'node:fs/promises';
 import { join, normalize, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import type { ConfigMap, Container, Pod, Secret, Volume, VolumeProjection } from 'kubernetes-types/core/v1.js';
@@ -366,5 +366,34 @@ export class VolumeManager {
     await rm(dir, { recursive: true, force: true });
     // The pod folder itself goes when nothing else is left in it.
     await rmdir(pod).catch(() => undefined);
+  }
+
+  /** podDirUids lists the pods that have a folder under podsDir (volumes or runtime state). */
+  async podDirUids(): Promise<string[]> {
+    if (!this.opts.podsDir) return [];
+    const entries = await readdir(this.opts.podsDir, { withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isDirectory()).map((e) => e.name);
+  }
+
+  /**
+   * removePodDir removes what is left of a pod's folder once the pod is gone for good (upstream's
+   * orphaned pod cleanup): volumes first (tmpfs unmounted), then the folder, unless something is still
+   * mounted below it (a volume or root filesystem that would not unmount), which is left alone.
+   */
+  async removePodDir(uid: string): Promise<void> {
+    const pod = this.podDir(uid);
+    if (!pod || !(await stat(pod).catch(() => undefined))) return;
+    await this.tearDownPod(uid);
+    if (!(await stat(pod).catch(() => undefined))) return;
+    const prefix = resolve(pod) + sep;
+    const mounted = (await readFile('/proc/self/mounts', 'utf8').catch(() => ''))
+      .split('\n')
+      .map((l) => l.split(' ')[1] ?? '')
+      .filter((p) => p.startsWith(prefix));
+    if (mounted.length > 0) {
+      this.opts.log.warn({ podUid: uid, mounts: mounted.length }, 'Orphaned pod folder still has mounts, leaving it');
+      return;
+    }
+    await rm(pod, { recursive: true, force: true });
   }
 }

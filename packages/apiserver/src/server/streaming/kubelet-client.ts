@@ -72,10 +72,50 @@ export function containerOf(pod: Pod, requested: string | undefined): string {
   return requested;
 }
 
-/** dialError is the Status for a kubelet that cannot be reached. */
+const unknownAuthority = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/**
+ * tlsVerifyError describes a failed verification of a kubelet's serving certificate in Go's words, as
+ * kube-apiserver reports it with --kubelet-certificate-authority (`tls: failed to verify certificate:
+ * x509: certificate signed by unknown authority`); undefined for any other error.
+ */
+export function tlsVerifyError(err: unknown): string | undefined {
+  const e = err as { code?: string; host?: string; cert?: { subjectaltname?: string }; cause?: unknown } | undefined;
+  if (!e || typeof e !== 'object') return undefined;
+  const prefix = 'tls: failed to verify certificate: x509: ';
+  if (e.code && unknownAuthority.has(e.code)) return `${prefix}certificate signed by unknown authority`;
+  if (e.code === 'CERT_HAS_EXPIRED' || e.code === 'CERT_NOT_YET_VALID') return `${prefix}certificate has expired or is not yet valid`;
+  if (e.code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    const host = e.host ?? '';
+    const sans = (e.cert?.subjectaltname ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+    const isIp = /^[\d.]+$|:/.test(host);
+    const names = sans.filter((x) => x.startsWith(isIp ? 'IP Address:' : 'DNS:')).map((x) => x.slice(x.indexOf(':') + 1));
+    if (isIp && names.length === 0) return `${prefix}cannot validate certificate for ${host} because it doesn't contain any IP SANs`;
+    return `${prefix}certificate is valid for ${names.join(', ')}, not ${host}`;
+  }
+  return e.cause !== undefined && e.cause !== err ? tlsVerifyError(e.cause) : undefined;
+}
+
+/**
+ * backendError is the Status upstream's apiserver sends for a plain Go error (ErrorToAPIStatus): code 500
+ * and no reason, which kubectl prints as `Error from server: <message>`.
+ */
+export function backendError(message: string): StatusError {
+  const { reason: _reason, ...status } = newStatus('InternalError', message);
+  return new StatusError(status);
+}
+
+/** dialError is the Status for a kubelet that cannot be reached or whose certificate does not verify. */
 export function dialError(err: unknown): StatusError {
   const e = err as { message?: string };
-  return new StatusError(newStatus('InternalError', `error dialing backend: ${e.message ?? String(err)}`));
+  return backendError(`error dialing backend: ${tlsVerifyError(err) ?? e.message ?? String(err)}`);
 }
 
 /** queryOf flattens fastify's parsed query (`a=1&a=2` becomes an array) into URLSearchParams. */

@@ -6,7 +6,7 @@ import { request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { newBadRequest, newNotFound, newStatus, StatusError } from '@nanokube/api';
 import type { SubresourceRequest } from '../resource-handler.js';
-import { containerOf, dialError, locateKubelet, queryOf, tlsOptions, type KubeletClientConfig } from './kubelet-client.js';
+import { backendError, containerOf, dialError, locateKubelet, queryOf, tlsOptions, tlsVerifyError, type KubeletClientConfig } from './kubelet-client.js';
 
 const passedParams = ['follow', 'previous', 'timestamps', 'tailLines', 'limitBytes', 'sinceSeconds', 'sinceTime'];
 
@@ -40,7 +40,11 @@ export async function serveLogs(r: SubresourceRequest, cfg: KubeletClientConfig)
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
     const req = httpsRequest(url, { method: 'GET', ...tlsOptions(cfg), timeout: 30_000 }, resolve);
     req.on('timeout', () => req.destroy(new Error(`Get "${url}": context deadline exceeded`)));
-    req.on('error', (err) => reject(dialError(err)));
+    req.on('error', (err) => {
+      // As kube-apiserver's log streamer words a kubelet whose certificate does not verify.
+      const tls = tlsVerifyError(err);
+      reject(tls ? backendError(`Get "${url}": ${tls}`) : dialError(err));
+    });
     req.end();
   });
   if (res.statusCode !== 200) {

@@ -1,7 +1,9 @@
 import type { CertificateSigningRequest } from 'kubernetes-types/certificates/v1.js';
+import type { Node } from 'kubernetes-types/core/v1.js';
 import { metaNamespaceKey, RateLimitingQueue, resourcePath, resources, type SharedInformer } from '@nanokube/client';
 import { runController, type ControllerContext, type ControllerDescriptor } from '../../shared/index.js';
-import { condition, decodeRequest, hasCondition, kubeletClientSigner, validateKubeletClient } from './checks.js';
+import { condition, decodeRequest, hasCondition, kubeletClientSigner, kubeletServingSigner, validateKubeletClient } from './checks.js';
+import { servingApprovalProblem, servingNodeName } from './serving-approval.js';
 
 type CSR = CertificateSigningRequest;
 
@@ -16,23 +18,37 @@ type ApprovalRight = 'nodeclient' | 'selfnodeclient';
  * renewing). The rights are asked of the apiserver with a SubjectAccessReview; kubeadm's bindings
  * (system:bootstrappers -> nodeclient, system:nodes -> selfnodeclient) are honoured even when the review
  * cannot be made or RBAC lacks them.
+ *
+ * It also approves a node's own `kubernetes.io/kubelet-serving` request when its names match the Node
+ * object (see ./serving-approval.ts); a Node appearing or changing re-examines its pending requests.
  */
 export class CSRApprovingController {
   /** Replaced in tests. */
   syncHandler: (key: string) => Promise<void> = (key) => this.sync(key);
   readonly queue: RateLimitingQueue<string>;
   readonly csrInformer: SharedInformer<CSR>;
+  readonly nodeInformer: SharedInformer<Node>;
 
   constructor(readonly ctx: ControllerContext) {
     this.queue = new RateLimitingQueue<string>(undefined, ctx.clock);
     this.csrInformer = ctx.informers.informerFor<CSR>(resources.certificatesigningrequests);
+    this.nodeInformer = ctx.informers.informerFor<Node>(resources.nodes);
     this.csrInformer.addEventHandler({ onAdd: (c) => this.queue.add(metaNamespaceKey(c)), onUpdate: (_o, c) => this.queue.add(metaNamespaceKey(c)) });
+    this.nodeInformer.addEventHandler({ onAdd: (n) => this.enqueueServingOf(n), onUpdate: (_o, n) => this.enqueueServingOf(n) });
+  }
+
+  /** enqueueServingOf queues the pending serving requests a node made, whose checks depend on the Node. */
+  private enqueueServingOf(node: Node): void {
+    const user = `system:node:${node.metadata?.name ?? ''}`;
+    for (const csr of this.csrInformer.store.list()) {
+      if (csr.spec?.signerName === kubeletServingSigner && csr.spec.username === user && !csr.status?.certificate) this.queue.add(metaNamespaceKey(csr));
+    }
   }
 
   run(signal: AbortSignal): Promise<void> {
     return runController({
       log: this.ctx.log,
-      informers: [this.csrInformer],
+      informers: [this.csrInformer, this.nodeInformer],
       queue: this.queue,
       sync: (key) => this.syncHandler(key),
       workers: this.ctx.options.concurrentSyncs.csr,
@@ -40,11 +56,15 @@ export class CSRApprovingController {
     });
   }
 
-  /** sync approves the CSR `key` when it is a kubelet client request its requester may have approved. */
+  /**
+   * sync approves the CSR `key` when it is a kubelet client request its requester may have approved, or a
+   * node's serving request that names only that node's addresses.
+   */
   async sync(key: string): Promise<void> {
     const cached = this.csrInformer.store.get(key);
-    if (!cached || cached.spec?.signerName !== kubeletClientSigner) return;
+    if (!cached || (cached.spec?.signerName !== kubeletClientSigner && cached.spec?.signerName !== kubeletServingSigner)) return;
     if (hasCondition(cached, 'Approved') || hasCondition(cached, 'Denied') || cached.status?.certificate) return;
+    if (cached.spec?.signerName === kubeletServingSigner) return this.syncServing(key, cached);
     let info;
     try {
       info = decodeRequest(cached).info;
@@ -62,21 +82,39 @@ export class CSRApprovingController {
       }
     }
     if (!allowed) return;
+    await this.approve(cached, 'Auto approving kubelet client certificate after SubjectAccessReview.');
+    this.ctx.log.info({ csr: key, user: cached.spec?.username }, 'Approved kubelet client certificate request');
+  }
+
+  /** syncServing approves a node's own serving request whose names are the Node's; others stay Pending. */
+  private async syncServing(key: string, cached: CSR): Promise<void> {
+    let info;
+    try {
+      info = decodeRequest(cached).info;
+    } catch (err) {
+      this.ctx.log.debug({ err, csr: key }, 'Could not parse certificate request');
+      return;
+    }
+    const node = this.nodeInformer.store.get(servingNodeName(info) ?? '');
+    const problem = servingApprovalProblem(cached, info, node);
+    if (problem) {
+      this.ctx.log.debug({ csr: key, user: cached.spec?.username, reason: problem }, 'Left kubelet serving certificate request pending');
+      return;
+    }
+    await this.approve(cached, 'Auto approving kubelet serving certificate after checking the requesting node and its addresses.');
+    this.ctx.log.info({ csr: key, user: cached.spec?.username }, 'Approved kubelet serving certificate request');
+  }
+
+  /** approve adds an Approved condition through the approval subresource. */
+  private async approve(cached: CSR, message: string): Promise<void> {
     // Copy first: the cached object is shared with the informer.
     const csr = structuredClone(cached) as CSR;
-    csr.status = {
-      ...csr.status,
-      conditions: [
-        ...(csr.status?.conditions ?? []),
-        condition('Approved', 'AutoApproved', 'Auto approving kubelet client certificate after SubjectAccessReview.', this.ctx.clock.now()),
-      ],
-    };
+    csr.status = { ...csr.status, conditions: [...(csr.status?.conditions ?? []), condition('Approved', 'AutoApproved', message, this.ctx.clock.now())] };
     await this.ctx.rest.request({
       method: 'PUT',
       path: resourcePath(resources.certificatesigningrequests, undefined, cached.metadata?.name ?? '', 'approval'),
       body: { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', ...csr },
     });
-    this.ctx.log.info({ csr: key, user: cached.spec?.username }, 'Approved kubelet client certificate request');
   }
 
   /** mayCreate asks a SubjectAccessReview, then falls back to kubeadm's auto-approval groups. */

@@ -1,9 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { rfc3339Nano, writeCriLog } from './cri-log.js';
+import { followCriLogRaw, parseCriLogLine, rfc3339Nano, writeCriLog } from './cri-log.js';
 
 async function read(text: string, opts: Parameters<typeof writeCriLog>[1]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'nk-crilog-'));
@@ -37,5 +37,32 @@ describe('writeCriLog', () => {
   });
   it('formats times as Go RFC3339Nano', () => {
     expect(rfc3339Nano('2024-01-01T00:00:01.100000000Z')).toBe('2024-01-01T00:00:01.1Z');
+  });
+  it('keeps carriage returns of TTY output in the text', () => {
+    expect(parseCriLogLine('2024-01-01T00:00:01.100000000Z stdout F hi\r')).toMatchObject({ text: 'hi\r', full: true });
+    expect(parseCriLogLine('2024-01-01T00:00:01.100000000Z stdout P \r/ # \u001b[J')).toMatchObject({ text: '\r/ # \u001b[J', full: false });
+  });
+});
+
+describe('followCriLogRaw', () => {
+  it('streams appended pieces as written, from the offset, until the container has ended', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nk-crilog-'));
+    try {
+      const path = join(dir, 'l.log');
+      const before = '2024-01-01T00:00:00.000000000Z stdout F old\n';
+      await writeFile(path, before);
+      const got: string[] = [];
+      let ended = false;
+      const done = followCriLogRaw(path, Buffer.byteLength(before), (stream, text) => got.push(`${stream}:${text}`), async () => ended);
+      await appendFile(path, '2024-01-01T00:00:01.000000000Z stdout P / # \n2024-01-01T00:00:02.000000000Z stderr F oops\r\n');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(got).toEqual(['stdout:/ # ', 'stderr:oops\r\n']);
+      await appendFile(path, '2024-01-01T00:00:03.000000000Z stdout F bye\n');
+      ended = true;
+      await done;
+      expect(got).toEqual(['stdout:/ # ', 'stderr:oops\r\n', 'stdout:bye\n']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

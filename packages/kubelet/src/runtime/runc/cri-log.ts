@@ -3,6 +3,7 @@
  * shim writes them) for `kubectl logs`: tail, since, timestamps, limitBytes, and follow until the
  * container has ended and the file is drained.
  */
+import { watch } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { LogOptions } from '../types.js';
@@ -21,7 +22,7 @@ export interface CriLogLine {
 
 /** parseCriLogLine parses one line (without its newline); undefined for garbage. */
 export function parseCriLogLine(line: string): CriLogLine | undefined {
-  const m = /^(\S+) (stdout|stderr) ([FP])(?: (.*))?$/.exec(line);
+  const m = /^(\S+) (stdout|stderr) ([FP])(?: (.*))?$/s.exec(line);
   if (!m) return undefined;
   const ms = Date.parse(m[1] as string);
   if (Number.isNaN(ms)) return undefined;
@@ -125,6 +126,70 @@ export async function writeCriLog(path: string, opts: LogOptions, out: Writable,
       if (!more) await sleep(followPollMs, opts.signal);
     }
   } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * followCriLogRaw streams what is appended to the log at path from byte offset `from` on, as the container
+ * wrote it (attach): pieces (P) without a newline, whole lines (F) with one, each to `write` with its
+ * stream. It ends once `ended()` says the container is gone and the file is drained, or signal aborts.
+ * Appends are noticed by inotify (fs.watch) with a poll as fallback.
+ */
+export async function followCriLogRaw(
+  path: string,
+  from: number,
+  write: (stream: 'stdout' | 'stderr', text: string) => void,
+  ended: () => Promise<boolean>,
+  signal?: AbortSignal,
+): Promise<void> {
+  const fh = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (!fh) return;
+  let wake: (() => void) | undefined;
+  let watcher: ReturnType<typeof watch> | undefined;
+  try {
+    watcher = watch(path, () => wake?.());
+    watcher.on('error', () => undefined);
+  } catch {
+    // No inotify: the poll below still notices appends.
+  }
+  try {
+    let pos = from;
+    let rest = '';
+    while (!signal?.aborted) {
+      const wasEnded = await ended();
+      const { size } = await fh.stat();
+      if (size > pos) {
+        const buf = Buffer.alloc(size - pos);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+        pos += bytesRead;
+        rest += buf.subarray(0, bytesRead).toString('utf8');
+        let i: number;
+        while ((i = rest.indexOf('\n')) >= 0) {
+          const line = parseCriLogLine(rest.slice(0, i));
+          rest = rest.slice(i + 1);
+          if (line) write(line.stream, line.full ? `${line.text}\n` : line.text);
+        }
+        continue;
+      }
+      if (wasEnded) return;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(t);
+          signal?.removeEventListener('abort', done);
+          wake = undefined;
+          resolve();
+        };
+        const t = setTimeout(done, followPollMs);
+        wake = done;
+        signal?.addEventListener('abort', done, { once: true });
+      });
+    }
+  } finally {
+    watcher?.close();
     await fh.close();
   }
 }

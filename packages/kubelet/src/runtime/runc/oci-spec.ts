@@ -235,6 +235,8 @@ export interface OciSpecInput {
   cgroupsPath: string;
   resources: CgroupResources;
   annotations?: Record<string, string>;
+  /** The container's process gets a terminal (`tty: true` in the pod spec). */
+  terminal?: boolean;
 }
 
 /** buildOciSpec assembles the runtime spec of one container; see the module comment. */
@@ -276,7 +278,7 @@ export function buildOciSpec(i: OciSpecInput): OciSpec {
   return {
     ociVersion: '1.0.2',
     process: {
-      terminal: false,
+      terminal: i.terminal === true,
       user: { uid: i.user.uid, gid: i.user.gid, ...(i.user.additionalGids.length ? { additionalGids: i.user.additionalGids } : {}) },
       args: i.argv,
       env: i.env,

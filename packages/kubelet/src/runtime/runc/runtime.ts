@@ -8,7 +8,12 @@
  * - A container is an OCI bundle `<root>/pods/<uid>/containers/<name>-<attempt>/` (`config.json` built by
  *   `oci-spec.ts`, `rootfs/` an overlay from the image store) run by a detached shim (`shim.ts`) that
  *   writes the CRI log and `exit.json`. Cgroup: `/<cgroupParent>/pod<uid>/<container id>` (cgroupfs
- *   paths, v1 or v2 alike, as runc handles both).
+ *   paths, v1 or v2 alike, as runc handles both). The shim runs `runc run --keep`, so an exited
+ *   container's cgroup stays until removeContainer (`runc delete`): its OOM kill count (memory.oom_control
+ *   on v1, memory.events on v2; neither survives the cgroup) makes the reason `OOMKilled`.
+ * - `stdin: true` containers get two FIFOs in their folder, `stdin` and `control`, held open by the shim:
+ *   attach writes the client's input to `stdin` (also after a kubelet restart) and stdinOnce closes it
+ *   through `control`. `tty: true` containers run under `script` (see tty.ts for resizing).
  *
  * All state is files (`sandbox-<id>.json`, `container.json`, runc's `pid` file, the shim's `exit.json`),
  * so containers outlive the kubelet and a new RuncRuntime finds them in {@link RuncRuntime.open}. Exits
@@ -17,9 +22,11 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants as fsConstants, open as openFd } from 'node:fs';
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
-import type { Duplex, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import { constants as osConstants } from 'node:os';
 import type { Logger } from '@nanokube/component-base';
 import {
@@ -28,6 +35,7 @@ import {
   type ContainerRuntimeStatus,
   type ContainerStats,
   type LogOptions,
+  type Mount,
   type PodNetwork,
   type PodSandboxConfig,
   type PodSandboxMetadata,
@@ -37,11 +45,12 @@ import {
   type StreamSession,
 } from '../types.js';
 import { normalizeImageRef } from '../simulated/images.js';
-import { fileExists, writeCriLog } from './cri-log.js';
+import { fileExists, followCriLogRaw, writeCriLog } from './cri-log.js';
 import { buildOciSpec, mergeEnv, resolveUser, resourcesOf } from './oci-spec.js';
 import { formatResolvConf, hostsFile, parseResolvConf, podDns, type ClusterDns } from './pod-files.js';
-import { spawnShim, type ShimExit } from './shim.js';
+import { closeStdinMessage, spawnShim, type ShimExit } from './shim.js';
 import { removeCgroupDir, runCommand } from './exec-util.js';
+import { firstSize, followResizes } from './tty.js';
 
 /** Container root filesystems (the image service's `prepareRootfs`). */
 export interface RootfsService {
@@ -93,6 +102,16 @@ interface ContainerRecord {
   stopSignal: string;
   memoryLimited: boolean;
   shimPid?: number;
+  /** stdin, stdinOnce and tty of the container spec (absent in records of older kubelets: false). */
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  tty?: boolean;
+  /**
+   * Set when the shim runs `runc run --keep`: runc then leaves the container (and its cgroup, with the
+   * kernel's OOM kill count) in place after it exits, until `runc delete` in removeContainer. Absent in
+   * records of older kubelets, whose runc removed the cgroup at exit.
+   */
+  keep?: boolean;
 }
 
 interface Live {
@@ -101,6 +120,10 @@ interface Live {
   startedAt?: number;
   /** Set while this process's shim child runs. */
   watched?: boolean;
+  /** Read once the container has exited: the kernel OOM-killed a process of it. */
+  oomKilled?: boolean;
+  /** The container's stdin was closed for good (stdinOnce after its first attach). */
+  stdinClosed?: boolean;
   cleanup?: () => Promise<void>;
 }
 
@@ -318,9 +341,12 @@ export class RuncRuntime implements RuntimeService {
         group: await etc('group'),
       });
       const resources = resourcesOf(config.spec);
+      await ensureMountSources(config.mounts);
+      // containerd sets TERM for containers with a terminal.
+      const termEnv = config.tty ? [{ name: 'TERM', value: 'xterm' }] : [];
       const spec = buildOciSpec({
         argv: config.argv,
-        env: mergeEnv(config.image.config.env ?? [], [{ name: 'HOSTNAME', value: sb.hostname }, ...config.env]),
+        env: mergeEnv(config.image.config.env ?? [], [{ name: 'HOSTNAME', value: sb.hostname }, ...termEnv, ...config.env]),
         cwd: config.workingDir ?? config.image.config.workingDir ?? '/',
         user,
         spec: config.spec,
@@ -335,6 +361,7 @@ export class RuncRuntime implements RuntimeService {
         mounts: config.mounts,
         cgroupsPath: `/${this.cgroupParent}/pod${sb.metadata.uid}/${id}`,
         resources,
+        terminal: config.tty,
         annotations: { ...config.annotations, 'io.kubernetes.cri.container-name': config.name, 'io.kubernetes.cri.sandbox-id': sandboxId },
       });
       if (spec.process.args.length === 0) throw fail(`no command specified for container ${config.name}`);
@@ -353,7 +380,14 @@ export class RuncRuntime implements RuntimeService {
         dir,
         stopSignal: config.image.config.stopSignal ?? 'SIGTERM',
         memoryLimited: resources.memoryLimit !== undefined,
+        stdin: config.stdin,
+        stdinOnce: config.stdinOnce,
+        tty: config.tty,
+        keep: true,
       };
+      if (config.stdin) {
+        await runCommand('mkfifo', ['-m', '600', join(dir, 'stdin'), join(dir, 'control')]);
+      }
       await writeJson(join(dir, 'container.json'), rec);
       this.containers.set(id, { rec, cleanup: prepared.cleanup });
       return id;
@@ -379,6 +413,9 @@ export class RuncRuntime implements RuntimeService {
       pidFile: files.pid,
       exitFile: files.exit,
       runcLog: files.runcLog,
+      ...(rec.stdin ? { stdinPath: files.stdin, controlPath: files.control } : {}),
+      ...(rec.tty ? { tty: true } : {}),
+      ...(rec.keep ? { keep: true } : {}),
     });
     rec.shimPid = child.pid;
     await writeJson(join(rec.dir, 'container.json'), rec);
@@ -430,6 +467,7 @@ export class RuncRuntime implements RuntimeService {
     await cleanup?.().catch((err: unknown) => this.opts.log?.warn({ err, containerId: id }, 'Could not unmount the container root filesystem'));
     await rm(live.rec.dir, { recursive: true, force: true });
     await rm(live.rec.logPath, { force: true });
+    await removeCgroupDir(this.cgroupOf(live.rec));
     this.containers.delete(id);
     this.emit({ podUid: live.rec.podUid, containerId: id, type: 'ContainerRemoved' });
   }
@@ -449,7 +487,8 @@ export class RuncRuntime implements RuntimeService {
   private statusOf(live: Live): ContainerRuntimeStatus {
     const { rec, exit } = live;
     const started = live.startedAt ?? 0;
-    const reason = exit ? (exit.exitCode === 137 && rec.memoryLimited && this.oomKilled(live) ? 'OOMKilled' : exit.exitCode === 0 ? 'Completed' : 'Error') : undefined;
+    // As containerd: an OOM kill in the container's cgroup makes the reason OOMKilled whatever the exit code.
+    const reason = exit ? (live.oomKilled ? 'OOMKilled' : exit.exitCode === 0 ? 'Completed' : 'Error') : undefined;
     return {
       id: rec.id,
       podSandboxId: rec.sandboxId,
@@ -464,12 +503,6 @@ export class RuncRuntime implements RuntimeService {
       image: rec.image,
       imageId: rec.imageId,
     };
-  }
-
-  private oomKilled(_live: Live): boolean {
-    // runc removes the container's cgroup (and its OOM counters) on exit; exit 137 under a memory limit is
-    // reported as OOMKilled only when the shim saw the kernel's OOM kill, which it cannot yet.
-    return false;
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -498,12 +531,20 @@ export class RuncRuntime implements RuntimeService {
     const runcArgs = ['--root', this.opts.runcRoot, 'exec', ...(session.tty ? ['--tty'] : []), containerId, ...cmd];
     // TTY sessions: runc exec --tty in the foreground needs a terminal on its own stdin, which `script`
     // provides (a pty whose other side we pipe); stdout and stderr are then one stream, as with any TTY.
+    // Resizes set the size of script's pty; runc passes it on to the container's (see tty.ts). The first
+    // size (kubectl sends it at once) is set before runc starts, so the command starts at the right size.
+    const sizes = session.tty && session.resize ? await firstSize(session.resize, 1_000) : undefined;
+    const initial = sizes?.size && sizes.size.width > 0 && sizes.size.height > 0 ? `stty rows ${Math.floor(sizes.size.height)} cols ${Math.floor(sizes.size.width)} 2>/dev/null; ` : '';
     const [bin, args] = session.tty
-      ? ['script', ['-q', '-e', '-c', [this.runc, ...runcArgs].map(shellQuote).join(' '), '/dev/null']]
+      ? ['script', ['-q', '-e', '-c', `${initial}exec ${[this.runc, ...runcArgs].map(shellQuote).join(' ')}`, '/dev/null']]
       : [this.runc, runcArgs];
     const child = spawn(bin, args as string[], { stdio: ['pipe', 'pipe', 'pipe'] });
-    if (session.stdin) session.stdin.pipe(child.stdin);
-    else child.stdin.end();
+    if (sizes) void followResizes(sizes.rest, () => child.pid).catch(() => undefined);
+    // With a TTY the end of the client's input is not passed on (as containerd's shim, which only closes
+    // its FIFO): `script` would turn it into an end-of-file character typed into the terminal.
+    if (session.stdin) session.stdin.pipe(child.stdin, { end: !session.tty });
+    else if (!session.tty) child.stdin.end();
+    child.stdin.on('error', () => undefined);
     if (session.stdout) child.stdout.pipe(session.stdout, { end: false });
     else child.stdout.resume();
     if (session.stderr) child.stderr.pipe(session.stderr, { end: false });
@@ -520,15 +561,94 @@ export class RuncRuntime implements RuntimeService {
     }
   }
 
-  /** attach streams the container's output from now on (the shim keeps no stdin: attach is output-only). */
+  /**
+   * attach streams the container's output from now on (what the shim logs, pieces included, so prompts
+   * show) and, for `stdin: true` containers, writes the client's stdin to the container's stdin FIFO. As
+   * containerd: when the client's stdin ends, a stdinOnce container's stdin is closed and the output keeps
+   * flowing until the container ends; otherwise the session ends and the container's stdin stays open.
+   * A stdinOnce container's stdin is closed after the first attach that used it, however it ends.
+   * Terminal resizes of a `tty: true` container go to the pty of its shim's `script`.
+   */
   async attach(containerId: string, session: StreamSession): Promise<void> {
     const live = this.mustGet(containerId);
-    const out = session.stdout;
-    if (!out) return;
-    await writeCriLog(live.rec.logPath, { follow: true, timestamps: false, tailLines: 0, ...(session.signal ? { signal: session.signal } : {}) }, out, async () => {
-      await this.refresh(live);
-      return live.exit !== undefined;
-    });
+    const { rec } = live;
+    await this.refresh(live);
+    if (live.exit) return;
+    // Output from now on: taken before any input reaches the container, so no reply to it is missed.
+    const from = (await stat(rec.logPath).catch(() => undefined))?.size ?? 0;
+    const detach = new AbortController();
+    const onAbort = (): void => detach.abort();
+    if (session.signal?.aborted) detach.abort();
+    session.signal?.addEventListener('abort', onAbort, { once: true });
+    if (live.stdinClosed === undefined) live.stdinClosed = await fileExists(this.files(rec).stdinClosed);
+    const useStdin = session.stdin !== undefined && rec.stdin === true && !live.stdinClosed;
+    if (session.stdin && !useStdin) session.stdin.resume();
+    if (session.stdin && useStdin) {
+      await this.attachStdin(live, session.stdin, detach.signal, () => {
+        if (rec.stdinOnce) void this.closeStdin(live);
+        else detach.abort();
+      });
+    }
+    if (session.resize && rec.tty) void followResizes(session.resize, () => rec.shimPid).catch(() => undefined);
+    const write = (stream: 'stdout' | 'stderr', text: string): void => {
+      const out = stream === 'stderr' && !rec.tty ? session.stderr : session.stdout;
+      out?.write(text);
+    };
+    try {
+      await followCriLogRaw(rec.logPath, from, write, async () => {
+        await this.refresh(live);
+        return live.exit !== undefined;
+      }, detach.signal);
+    } finally {
+      session.signal?.removeEventListener('abort', onAbort);
+      detach.abort();
+      if (useStdin && rec.stdinOnce) await this.closeStdin(live);
+    }
+  }
+
+  /** attachStdin copies input to the container's stdin FIFO until signal aborts; onEnd runs at input's end. */
+  private async attachStdin(live: Live, input: Readable, signal: AbortSignal, onEnd: () => void): Promise<void> {
+    // A raw descriptor (not a FileHandle, which would close it when collected): the socket owns it.
+    const fd = await new Promise<number | undefined>((resolve) =>
+      openFd(this.files(live.rec).stdin, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK, (err, n) => resolve(err ? undefined : n)),
+    );
+    if (fd === undefined) {
+      // No shim holds the FIFO (the container is ending): the input goes nowhere.
+      input.resume();
+      return;
+    }
+    const fifo = new Socket({ fd, readable: false, writable: true });
+    fifo.on('error', () => input.unpipe(fifo));
+    input.pipe(fifo, { end: false });
+    const onInputEnd = (): void => {
+      if (!signal.aborted) onEnd();
+    };
+    input.once('end', onInputEnd);
+    const stop = (): void => {
+      input.off('end', onInputEnd);
+      input.unpipe(fifo);
+      input.resume();
+      fifo.end();
+    };
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  }
+
+  /** closeStdin ends the container's stdin for good (the shim's control FIFO) and remembers it on disk. */
+  private async closeStdin(live: Live): Promise<void> {
+    if (live.stdinClosed) return;
+    live.stdinClosed = true;
+    const files = this.files(live.rec);
+    await writeFile(files.stdinClosed, '').catch(() => undefined);
+    const fh = await open(files.control, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK).catch(() => undefined);
+    if (!fh) return;
+    try {
+      await fh.write(closeStdinMessage);
+    } catch {
+      // The shim is gone: its container's stdin went with it.
+    } finally {
+      await fh.close();
+    }
   }
 
   /**
@@ -561,8 +681,7 @@ export class RuncRuntime implements RuntimeService {
     const out: ContainerStats[] = [];
     for (const live of this.containers.values()) {
       if (!live.startedAt || live.exit) continue;
-      const path = `${this.cgroupParent}/pod${live.rec.podUid}/${live.rec.id}`;
-      const u = await cgroupUsage(path);
+      const u = await cgroupUsage(this.cgroupOf(live.rec));
       if (u) out.push({ containerId: live.rec.id, timestamp: Date.now(), ...u });
     }
     return out;
@@ -577,7 +696,19 @@ export class RuncRuntime implements RuntimeService {
   // Internals
 
   private files(rec: ContainerRecord) {
-    return { pid: join(rec.dir, 'pid'), exit: join(rec.dir, 'exit.json'), runcLog: join(rec.dir, 'runc.log') };
+    return {
+      pid: join(rec.dir, 'pid'),
+      exit: join(rec.dir, 'exit.json'),
+      runcLog: join(rec.dir, 'runc.log'),
+      stdin: join(rec.dir, 'stdin'),
+      control: join(rec.dir, 'control'),
+      stdinClosed: join(rec.dir, 'stdin-closed'),
+    };
+  }
+
+  /** cgroupOf is the container's cgroup (relative to the hierarchy roots). */
+  private cgroupOf(rec: ContainerRecord): string {
+    return `${this.cgroupParent}/pod${rec.podUid}/${rec.id}`;
   }
 
   /** refresh reads the container's pid and exit files (once each: both are written once). */
@@ -590,6 +721,7 @@ export class RuncRuntime implements RuntimeService {
     }
     const exit = await readJson<ShimExit>(f.exit);
     if (exit) {
+      live.oomKilled = live.rec.keep ? (await cgroupOomKills(this.cgroupOf(live.rec))) > 0 : false;
       live.exit = exit;
       return;
     }
@@ -666,6 +798,37 @@ export class RuncRuntime implements RuntimeService {
 
 function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./=:@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * cgroupOomKills reads how many processes the kernel OOM-killed in cgroup path: `oom_kill` of
+ * memory.oom_control (v1) or memory.events (v2); 0 when the cgroup is gone.
+ */
+export async function cgroupOomKills(path: string): Promise<number> {
+  const count = (text: string | undefined): number => Number(/^oom_kill (\d+)$/m.exec(text ?? '')?.[1] ?? 0);
+  const v1 = await readFile(`/sys/fs/cgroup/memory/${path}/memory.oom_control`, 'utf8').catch(() => undefined);
+  if (v1 !== undefined) return count(v1);
+  return count(await readFile(`/sys/fs/cgroup/${path}/memory.events`, 'utf8').catch(() => undefined));
+}
+
+/**
+ * ensureMountSources creates the missing host paths of bind mounts as folders (0755), as containerd does
+ * for every bind source: a hostPath volume of type "" that names nothing yet becomes an empty folder.
+ */
+export async function ensureMountSources(mounts: readonly Mount[]): Promise<void> {
+  for (const m of mounts) {
+    if (await fileExists(m.hostPath)) continue;
+    const first = await mkdir(m.hostPath, { recursive: true, mode: 0o755 });
+    // Folders made here get 0755 whatever the kubelet's umask.
+    if (first) {
+      let dir = m.hostPath;
+      for (;;) {
+        await chmod(dir, 0o755);
+        if (dir === first) break;
+        dir = join(dir, '..');
+      }
+    }
+  }
 }
 
 /** cgroupUsage reads cumulative CPU time and the memory working set of cgroup path (v1 or v2). */
