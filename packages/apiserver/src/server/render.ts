@@ -130,6 +130,32 @@ export function renderList(result: ListResult, o: RenderOptions): Record<string,
   };
 }
 
+/**
+ * externalJson is toExternal serialised, cached per stored object and version. Objects from the watch
+ * cache are frozen and shared by every reader, so each is serialised once for all the watches and
+ * lists that send it (upstream's cachingObject does the same for watch events).
+ */
+export function externalJson(def: ResourceDefinition, version: string, obj: KubeObject): string {
+  const gv = groupVersion(def.group, version);
+  const cached = jsonCache.get(obj);
+  if (cached?.gv === gv) return cached.json;
+  const json = JSON.stringify(toExternal(def, version, obj));
+  if (Object.isFrozen(obj)) jsonCache.set(obj, { gv, json });
+  return json;
+}
+
+const jsonCache = new WeakMap<object, { gv: string; json: string }>();
+
+/**
+ * renderListJson is renderList's plain `<Kind>List` as JSON text, built from {@link externalJson} of each
+ * item; undefined for the other outputs (Table, PartialObjectMetadataList).
+ */
+export function renderListJson(result: ListResult, o: RenderOptions): string | undefined {
+  if (o.output.as === 'Table' || o.output.as === 'PartialObjectMetadata') return undefined;
+  const head = JSON.stringify({ kind: `${o.def.kind}List`, apiVersion: groupVersion(o.def.group, o.version), metadata: listMetaOf(result) });
+  return `${head.slice(0, -1)},"items":[${result.items.map((i) => externalJson(o.def, o.version, i)).join(',')}]}`;
+}
+
 /** renderObject renders one object (GET or a write reply) as the negotiated output. */
 export function renderObject(obj: KubeObject, o: RenderOptions): Record<string, unknown> {
   if (o.output.as === 'Table') {

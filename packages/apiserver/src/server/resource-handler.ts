@@ -13,7 +13,7 @@ import { decodeJsonValue, decodeObject, decodePatch, patchTypeOf, type DecodedBo
 import type { RequestMetrics } from './metrics.js';
 import { negotiateResourceOutput } from './negotiation.js';
 import { deleteOptions, includeObjectOf, listOptions, watchOptions, writeOptions, type Query } from './query.js';
-import { groupVersion, renderList, renderObject, tableContentType, type RenderOptions } from './render.js';
+import { groupVersion, renderList, renderListJson, renderObject, tableContentType, type RenderOptions } from './render.js';
 import type { RequestInfo } from './request-info.js';
 import { serveWatch } from './watch.js';
 
@@ -100,8 +100,11 @@ export class ResourceHandler {
     switch (verb) {
       case 'get':
         return send(reply, 200, renderObject(await reg.get(ctx, def, info.name), render), render);
-      case 'list':
-        return send(reply, 200, renderList(await reg.list(ctx, def, listOptions(q)), render), render);
+      case 'list': {
+        const result = await reg.list(ctx, def, listOptions(q));
+        const json = renderListJson(result, render);
+        return json === undefined ? send(reply, 200, renderList(result, render), render) : sendJson(reply, 200, json);
+      }
       case 'watch':
         return this.watch(reply, ctx, def, render, q, info.name);
       case 'create':

@@ -9,7 +9,7 @@ import type { FastifyReply } from 'fastify';
 import { newInternalError, StatusError, type Status } from '@nanokube/api';
 import type { Logger } from '@nanokube/component-base';
 import type { KubeObject, Registry, RequestContext, ResourceDefinition, WatchEvent, WatchOptions } from '../registry/types.js';
-import { groupVersion, renderTable, tableContentType, toExternal, type RenderOptions } from './render.js';
+import { externalJson, groupVersion, renderTable, tableContentType, type RenderOptions } from './render.js';
 
 /** Upstream's --min-request-timeout: a watch without timeoutSeconds lasts a random 30-60 minutes. */
 const minRequestTimeoutSeconds = 1800;
@@ -32,8 +32,6 @@ export interface WatchRequest {
 
 type Encoder = (ev: WatchEvent) => string;
 
-const plainCache = new WeakMap<object, { gv: string; json: string }>();
-
 function encoderFor(render: RenderOptions): Encoder {
   const { def, version, output } = render;
   const gv = groupVersion(def.group, version);
@@ -51,13 +49,8 @@ function encoderFor(render: RenderOptions): Encoder {
   }
   return (ev) => {
     if (ev.type === 'ERROR' || ev.type === 'BOOKMARK') return passThrough(ev, gv, def.kind);
-    // The same stored object goes to every watcher of a resource: serialise it once per version.
-    let cached = plainCache.get(ev.object);
-    if (!cached || cached.gv !== gv) {
-      cached = { gv, json: JSON.stringify(toExternal(def, version, ev.object)) };
-      plainCache.set(ev.object, cached);
-    }
-    return `{"type":"${ev.type}","object":${cached.json}}\n`;
+    // The same stored object goes to every watcher of a resource: serialised once per version.
+    return `{"type":"${ev.type}","object":${externalJson(def, version, ev.object)}}\n`;
   };
 }
 
