@@ -18,7 +18,7 @@ import { serviceAccountAdmission } from '../admission/service-account.js';
 import type { AdmissionPlugin } from '../admission/types.js';
 import { ensureBootstrapPolicy } from '../bootstrap-policy/ensure.js';
 import { systemNodeRules } from '../bootstrap-policy/cluster-roles.js';
-import type { KubeObject, Registry, ResourceDefinition } from '../registry/types.js';
+import type { GetOptions, KubeObject, Registry, ResourceDefinition } from '../registry/types.js';
 import type { Authenticator, Authorizer, UserInfo } from '../server/auth.js';
 import { impersonate } from './impersonation.js';
 import { findDefinition, systemContext } from './informer.js';
@@ -68,13 +68,21 @@ export interface Security<R extends Registry = Registry> {
 
 const rbacSyncWaitMs = 10_000;
 
-async function getOrUndefined(registry: Registry, def: ResourceDefinition, ns: string, name: string): Promise<KubeObject | undefined> {
+async function getOrUndefined(registry: Registry, def: ResourceDefinition, ns: string, name: string, opts: GetOptions = {}): Promise<KubeObject | undefined> {
   try {
-    return await registry.get(systemContext(def.namespaced ? ns : ''), def, name);
+    return await registry.get(systemContext(def.namespaced ? ns : ''), def, name, opts);
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
   }
+}
+
+/**
+ * cachedOrCurrent reads the watch cache's copy, and the store only when the cache has none yet (an object
+ * created an instant ago), as upstream's admission plugins read their informers' listers first.
+ */
+async function cachedOrCurrent(registry: Registry, def: ResourceDefinition, ns: string, name: string): Promise<KubeObject | undefined> {
+  return (await getOrUndefined(registry, def, ns, name, { resourceVersion: '0' })) ?? getOrUndefined(registry, def, ns, name);
 }
 
 /** createSecurity builds the security layer over a registry. */
@@ -128,8 +136,8 @@ export function createSecurity<R extends Registry>(opts: SecurityOptions<R>): Se
   const all: AdmissionPlugin[] = [
     nodeRestrictionAdmission({ getPod: (ns, name) => getOrUndefined(inner, def('', 'pods'), ns, name) }),
     serviceAccountAdmission({
-      getServiceAccount: async (ns, name) => (await getOrUndefined(inner, def('', 'serviceaccounts'), ns, name)) as unknown as ServiceAccount | undefined,
-      namespaceExists: async (ns) => (await getOrUndefined(inner, def('', 'namespaces'), '', ns)) !== undefined,
+      getServiceAccount: async (ns, name) => (await cachedOrCurrent(inner, def('', 'serviceaccounts'), ns, name)) as unknown as ServiceAccount | undefined,
+      namespaceExists: async (ns) => (await cachedOrCurrent(inner, def('', 'namespaces'), '', ns)) !== undefined,
     }),
     limitRangerAdmission({ listLimitRanges: async (ns) => (await inner.list(systemContext(ns), def('', 'limitranges'), { resourceVersion: '0' })).items as unknown as LimitRange[] }),
     rbacEscalationAdmission({ authorizer, policy }),

@@ -244,10 +244,19 @@ export interface WatchEvent {
  * registry does everything else: strategies, defaulting, validation, admission hooks, optimistic
  * concurrency, graceful deletion, finalizers, the watch cache. Every error thrown is a StatusError.
  */
+/** Options of a GET. */
+export interface GetOptions {
+  resourceVersion?: string;
+}
+
 export interface Registry {
   /** The served resources, for discovery and routing. */
   readonly resources: readonly ResourceDefinition[];
-  get(ctx: RequestContext, def: ResourceDefinition, name: string): Promise<KubeObject>;
+  /**
+   * GET: a consistent read from the store; with `resourceVersion: '0'` (upstream's "any version"), the
+   * watch cache's copy, which may be slightly behind.
+   */
+  get(ctx: RequestContext, def: ResourceDefinition, name: string, opts?: GetOptions): Promise<KubeObject>;
   list(ctx: RequestContext, def: ResourceDefinition, opts: ListOptions): Promise<ListResult>;
   create(ctx: RequestContext, def: ResourceDefinition, obj: KubeObject, opts: WriteOptions): Promise<WriteResult>;
   /** PUT: replace the object (or its `subresource`: 'status' | 'scale'). */

@@ -3,7 +3,7 @@
  * upstream's error messages for malformed values.
  */
 import { newBadRequest } from '@nanokube/api';
-import type { DeleteOptions, FieldValidation, ListOptions, WatchOptions, WriteOptions } from '../registry/types.js';
+import type { DeleteOptions, FieldValidation, GetOptions, ListOptions, WatchOptions, WriteOptions } from '../registry/types.js';
 import type { IncludeObject } from './render.js';
 
 /** The parsed query string as fastify hands it over (repeated keys become arrays). */
@@ -44,6 +44,12 @@ function resourceVersionParam(q: Query): string | undefined {
     throw newBadRequest(`resourceVersion: Invalid value: "${rv}": strconv.ParseUint: parsing "${rv}": ${why}`);
   }
   return rv;
+}
+
+/** getOptions reads a GET's resourceVersion ('0': served from the watch cache, as upstream). */
+export function getOptions(q: Query): GetOptions {
+  const rv = resourceVersionParam(q);
+  return rv === undefined ? {} : { resourceVersion: rv };
 }
 
 /** listOptions reads labelSelector, fieldSelector, limit, continue, resourceVersion(Match). */

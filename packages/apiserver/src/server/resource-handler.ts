@@ -12,7 +12,7 @@ import type { UserInfo } from './auth.js';
 import { decodeJsonValue, decodeObject, decodePatch, patchTypeOf, type DecodedBody } from './body.js';
 import type { RequestMetrics } from './metrics.js';
 import { negotiateResourceOutput } from './negotiation.js';
-import { deleteOptions, includeObjectOf, listOptions, watchOptions, writeOptions, type Query } from './query.js';
+import { deleteOptions, getOptions, includeObjectOf, listOptions, watchOptions, writeOptions, type Query } from './query.js';
 import { groupVersion, renderList, renderListJson, renderObject, tableContentType, type RenderOptions } from './render.js';
 import type { RequestInfo } from './request-info.js';
 import { serveWatch } from './watch.js';
@@ -99,7 +99,7 @@ export class ResourceHandler {
     const reg = this.deps.registry;
     switch (verb) {
       case 'get':
-        return send(reply, 200, renderObject(await reg.get(ctx, def, info.name), render), render);
+        return send(reply, 200, renderObject(await reg.get(ctx, def, info.name, getOptions(q)), render), render);
       case 'list': {
         const result = await reg.list(ctx, def, listOptions(q));
         const json = renderListJson(result, render);

@@ -79,8 +79,13 @@ export function withResourceVersion(obj: KubeObject, rv: string): KubeObject {
 
 /** rfc3339 renders a time as upstream's metav1.Time does (seconds precision, UTC, `Z`). */
 export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // Every object written in the same second carries the same timestamp: format each second once.
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== lastSecond.second) lastSecond = { second, text: d.toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  return lastSecond.text;
 }
+
+let lastSecond = { second: Number.NaN, text: '' };
 
 /** objectRef renders `ns/name` or `name` for logs. */
 export function objectRef(obj: KubeObject): string {

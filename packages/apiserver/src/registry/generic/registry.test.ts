@@ -240,6 +240,17 @@ describe.skipIf(!haveEtcd)('generic registry against a real etcd', () => {
     expect(object.metadata.name).toMatch(/^gen-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
   });
 
+  it('serves GET with resourceVersion 0 from the watch cache, 404 when the cache has no such object', async () => {
+    const { object } = await reg.create(ctx(), configmaps, { metadata: { name: 'rv0' }, data: { a: '1' } }, write);
+    let cached: KubeObject | undefined;
+    for (let i = 0; i < 100 && !cached; i++) {
+      cached = await reg.get(ctx(), configmaps, 'rv0', { resourceVersion: '0' }).catch(() => undefined);
+      if (!cached) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(cached).toEqual(object);
+    await expectStatus(reg.get(ctx(), configmaps, 'never-made', { resourceVersion: '0' }), isNotFound);
+  });
+
   it('writes that start from a watch-cache copy the store has moved past retry on a store read', async () => {
     // Another apiserver's writes reach this one's cache a little later: writing straight to the store and
     // then at once through the registry often finds the cache behind. Every answer must still be the

@@ -6,6 +6,7 @@
 import { isNotFound, newBadRequest, newMethodNotSupported, newNotFound, newServiceUnavailable } from '@nanokube/api';
 import type {
   DeleteOptions,
+  GetOptions,
   KubeObject,
   ListOptions,
   ListResult,
@@ -19,7 +20,7 @@ import type {
   WriteResult,
 } from '../types.js';
 import { createObject } from './create.js';
-import { groupResource, keyOf, mustReadCurrent, type RegistryCore } from './core.js';
+import { cacheOf, groupResource, keyOf, mustReadCurrent, type RegistryCore } from './core.js';
 import { deleteObject } from './delete.js';
 import { extras } from './keys.js';
 import { listObjects } from './list.js';
@@ -37,9 +38,15 @@ export class GenericRegistry implements Registry {
     readonly resources: readonly ResourceDefinition[],
   ) {}
 
-  async get(ctx: RequestContext, def: ResourceDefinition, name: string): Promise<KubeObject> {
+  async get(ctx: RequestContext, def: ResourceDefinition, name: string, opts: GetOptions = {}): Promise<KubeObject> {
     await this.awaitCache();
-    return (await mustReadCurrent(this.core, def, keyOf(this.core, def, ctx, name), name)).object;
+    const key = keyOf(this.core, def, ctx, name);
+    if (opts.resourceVersion === '0') {
+      const cached = cacheOf(this.core, def).get(key);
+      if (!cached) throw newNotFound(groupResource(def), name);
+      return cached;
+    }
+    return (await mustReadCurrent(this.core, def, key, name)).object;
   }
 
   async list(ctx: RequestContext, def: ResourceDefinition, opts: ListOptions): Promise<ListResult> {
