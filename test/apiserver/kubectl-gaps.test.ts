@@ -129,6 +129,16 @@ describe.skipIf(!hasKubectl())('kubectl diff, multi-version patches, events.k8s.
     expect(await k.ok(['apply', '--server-side', '--force-conflicts', '-f', applied])).toBe('horizontalpodautoscaler.autoscaling/web serverside-applied\n');
     expect(await metrics()).toBe('cpu memory=80');
     expect(await k.ok(['get', 'hpa.v2.autoscaling', 'web', '-o', 'jsonpath={.spec.maxReplicas}'])).toBe('6');
+
+    // Created through v1: stored as v2, its managedFields entry in v1's terms.
+    await k.ok(['create', '-f', yaml(dir, 'hpa-v1-new.yaml', [
+      'apiVersion: autoscaling/v1', 'kind: HorizontalPodAutoscaler', 'metadata:', '  name: web-v1', 'spec:',
+      '  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}', '  maxReplicas: 3', '  targetCPUUtilizationPercentage: 60', '',
+    ].join('\n'))]);
+    expect(await k.ok(['get', 'hpa.v2.autoscaling', 'web-v1', '-o', 'jsonpath={.spec.metrics[0].resource.target.averageUtilization}'])).toBe('60');
+    const created = JSON.parse(await k.ok(['get', 'hpa.v2.autoscaling', 'web-v1', '-o', 'jsonpath={.metadata.managedFields}', '--show-managed-fields'])) as { manager: string; apiVersion: string; fieldsV1: Record<string, unknown> }[];
+    expect(created).toEqual([expect.objectContaining({ manager: 'kubectl-create', apiVersion: 'autoscaling/v1' })]);
+    expect(Object.keys((created[0]?.fieldsV1['f:spec'] ?? {}) as object)).toContain('f:targetCPUUtilizationPercentage');
   });
 
   it('prints events.k8s.io/v1 Events from their own fields', async () => {

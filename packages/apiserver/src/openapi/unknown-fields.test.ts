@@ -79,4 +79,9 @@ describe('unknownFields', () => {
       'spec.replica',
     ]);
   });
+
+  it('treats managedFields sets (FieldsV1) as opaque, so a PUT of a fetched object keeps every manager\'s fields', () => {
+    const managed = [{ manager: 'kubectl-create', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { '.': {}, 'f:k': {} } } }];
+    expect(unknownFields(configmaps, 'v1', { metadata: { name: 'c', managedFields: managed }, data: { k: 'v' } })).toEqual([]);
+  });
 });

@@ -23,7 +23,8 @@ function compileNamed(name: string): FieldNode {
   const schema = k8sDefinitions()[name];
   if (!schema) return anyNode;
   const props = schema['properties'] as Record<string, Schema> | undefined;
-  if (!props || schema['x-kubernetes-preserve-unknown-fields'] === true) {
+  // An object without declared properties (FieldsV1, the managedFields sets) is opaque: anything goes.
+  if (!props || Object.keys(props).length === 0 || schema['x-kubernetes-preserve-unknown-fields'] === true) {
     const node = compile(schema);
     compiled.set(name, node);
     return node;
@@ -41,7 +42,7 @@ function compile(schema: Schema): FieldNode {
   if (schema['x-kubernetes-preserve-unknown-fields'] === true) return anyNode;
   if (schema['type'] === 'array' && schema['items']) return { type: 'array', items: compile(schema['items'] as Schema) };
   const props = schema['properties'] as Record<string, Schema> | undefined;
-  if (props) return { type: 'object', fields: new Map(Object.entries(props).map(([k, v]) => [k, compile(v)])) };
+  if (props && Object.keys(props).length > 0) return { type: 'object', fields: new Map(Object.entries(props).map(([k, v]) => [k, compile(v)])) };
   const additional = schema['additionalProperties'];
   if (additional && typeof additional === 'object') return { type: 'map', values: compile(additional as Schema) };
   return anyNode;

@@ -154,7 +154,7 @@ export class ResourceHandler {
     const obj = this.admitObject(def, render.version, body, opts.fieldValidation, warnings, ctx.namespace);
     // Empty optional maps and lists go, as upstream's typed decoding drops them (updates do it in the registry).
     omitEmptyInPlace({ group: def.group, version: def.versions[0] ?? 'v1', kind: def.kind }, obj);
-    const result = await this.deps.registry.create(ctx, def, obj, opts);
+    const result = await this.deps.registry.create(ctx, def, obj, { ...opts, version: render.version });
     return sendWrite(reply, result, render, warnings);
   }
 

@@ -7,6 +7,7 @@
 import { newAlreadyExists } from '@nanokube/api';
 import type { KubeObject, RequestContext, ResourceDefinition, WriteOptions, WriteResult } from '../types.js';
 import { admitNamespaceLifecycle, type Undo } from './admission.js';
+import { conversionFor, recordInRequestVersion } from './convert.js';
 import { encodeForStorage, groupResource, hooksOf, keyOf, storageApiVersion, type RegistryCore } from './core.js';
 import { recordUpdate } from './managed-fields.js';
 import { defaultGeneration, ensureNamespace, fillCreateMeta, generateName, validateCreate } from './metadata.js';
@@ -43,7 +44,13 @@ export async function createObject(
   const undos = await runCreateHooks(core, hookCtx, def, obj);
   try {
     if (recordFields) recordFields(obj);
-    else if (opts.fieldManager) recordUpdate(obj, undefined, { manager: opts.fieldManager, apiVersion: storageApiVersion(def), now: ctx.now });
+    else if (opts.fieldManager) {
+      // Through another served version (autoscaling/v1 HPAs) the entry records that version's fields.
+      const conv = conversionFor(def, opts.version);
+      const req = { manager: opts.fieldManager, apiVersion: conv ? conv.apiVersion : storageApiVersion(def), now: ctx.now };
+      if (conv) recordInRequestVersion(conv, obj, undefined, (view) => recordUpdate(view, undefined, req));
+      else recordUpdate(obj, undefined, req);
+    }
     if (hookCtx.dryRun) {
       delete obj.metadata.resourceVersion;
       await undoAll(undos);
