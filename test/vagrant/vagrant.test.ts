@@ -352,7 +352,7 @@ describe('provisioning library', () => {
     const kubelet = bashLib('nk_unit_command kubelet', env);
     expect(kubelet.stdout.trim().split('\n')).toEqual([
       'kubelet', '--runtime', 'runc', '--kubeconfig', join(dir, 'etc/kubelet.conf'),
-      '--node-name', 'master', '--node-ip', '192.168.56.10',
+      '--node-name', 'master', '--node-ip', '192.168.56.10', '--rotate-server-certificates',
       '--register-with-taints', 'node-role.kubernetes.io/control-plane=:NoSchedule', '--node-labels', 'node-role.kubernetes.io/control-plane=',
       '--max-pods', '50',
     ]);
@@ -362,6 +362,7 @@ describe('provisioning library', () => {
     const worker = bashLib('write_env_file worker >/dev/null; nk_unit_command kubelet', { ...env, NANOKUBE_NODE_NAME: 'worker02', NANOKUBE_NODE_IP: '192.168.56.102', NANOKUBE_KUBELET_EXTRA_ARGS: '', NANOKUBE_RUNTIME: 'simulated' });
     expect(worker.stdout.trim().split('\n')).toEqual([
       'kubelet', '--runtime', 'simulated', '--kubeconfig', join(dir, 'etc/kubelet.conf'), '--node-name', 'worker02', '--node-ip', '192.168.56.102',
+      '--rotate-server-certificates',
     ]);
   });
 
