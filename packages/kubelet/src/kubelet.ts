@@ -1,9 +1,10 @@
 /**
  * createKubelet assembles one node agent: Node registration and status, the node Lease, an informer on the
- * pods bound to the node (`spec.nodeName=<node>`), one worker per pod converging the runtime and writing
- * the pod's status, and graceful deletion. It is runtime-independent: the runtime comes in through
- * {@link RuntimeService} and {@link ImageService}. Containers outlive the kubelet: stopping it leaves every
- * pod as it is (a pod deleted meanwhile stays Terminating until a kubelet finishes it).
+ * pods bound to the node (`spec.nodeName=<node>`, or a view of the simulated fleet's shared one), one worker
+ * per pod converging the runtime and writing the pod's status, and graceful deletion. It is
+ * runtime-independent: the runtime comes in through {@link RuntimeService} and {@link ImageService}.
+ * Containers outlive the kubelet: stopping it leaves every pod as it is (a pod deleted meanwhile stays
+ * Terminating until a kubelet finishes it).
  */
 import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
@@ -16,6 +17,7 @@ import {
   SharedInformer,
   type Clock,
   type CoreEvent,
+  type EventHandlers,
   type RestClient,
 } from '@nanokube/client';
 import type { Logger } from '@nanokube/component-base';
@@ -32,6 +34,26 @@ import type { ImageService, PodRuntimeStatus, RuntimeService } from './runtime/t
 import { generatePodStatus, type WaitingReason } from './status/generate.js';
 import { podRef, StatusManager } from './status/status-manager.js';
 import { ApiPodSources, VolumeManager } from './volumes/index.js';
+
+/**
+ * InformerView is the part of a SharedInformer the kubelet uses. A SharedInformer is one; the simulated
+ * fleet hands each node agent a per-node view of informers shared by all its nodes.
+ */
+export interface InformerView<T> {
+  readonly store: { get(key: string): T | undefined; list(): T[] };
+  addEventHandler(h: EventHandlers<T>): void;
+  run(signal: AbortSignal): Promise<void>;
+  waitForSync(signal?: AbortSignal): Promise<void>;
+  hasSynced(): boolean;
+}
+
+/** Where a kubelet sees its pods and its Node when it does not watch them itself. */
+export interface KubeletSources {
+  /** The pods bound to the node, keyed `namespace/name`. */
+  pods: InformerView<Pod>;
+  /** The node's own Node object, keyed by its name. */
+  node: InformerView<Node>;
+}
 
 /** Options of {@link createKubelet}. */
 export interface KubeletOptions {
@@ -67,6 +89,11 @@ export interface KubeletOptions {
    * route per other node's pod CIDR (see network/route-sync.ts).
    */
   nodeRoutes?: NodeRouteSyncer;
+  /**
+   * The pod and Node informers to use instead of the kubelet's own field-selected watches: the simulated
+   * fleet's per-node views of its shared watches. A real kubelet leaves this unset.
+   */
+  sources?: KubeletSources;
 }
 
 /** A running (or runnable) node agent. */
@@ -115,8 +142,10 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       kubeProxyVersion: '',
     },
   };
-  const podInformer = new SharedInformer<Pod>({ client: podsClient, log, fieldSelector: `spec.nodeName=${opts.nodeName}`, clock });
-  const nodeInformer = new SharedInformer<Node>({ client: nodesClient, log, fieldSelector: `metadata.name=${opts.nodeName}`, clock });
+  const podInformer: InformerView<Pod> =
+    opts.sources?.pods ?? new SharedInformer<Pod>({ client: podsClient, log, fieldSelector: `spec.nodeName=${opts.nodeName}`, clock });
+  const nodeInformer: InformerView<Node> =
+    opts.sources?.node ?? new SharedInformer<Node>({ client: nodesClient, log, fieldSelector: `metadata.name=${opts.nodeName}`, clock });
   const observedNode = (): Node | undefined => nodeInformer.store.get(opts.nodeName);
   const allNodes = opts.nodeRoutes ? new SharedInformer<Node>({ client: nodesClient, log, clock }) : undefined;
   const routes =

@@ -1,7 +1,7 @@
 /**
  * `nanokube kubelet`: the node agent. A real node runs one kubelet process. For scale tests only, the
  * simulated runtime can run many node agents in one process (`--simulated-node-count N`), sharing one
- * client connection pool, as kwok does.
+ * client connection pool and one watch of pods and one of Nodes (runtime/simulated/fleet), as kwok does.
  */
 import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:https';
@@ -23,6 +23,7 @@ import { RuncRuntime } from './runtime/runc/runtime.js';
 import { SimulatedImageService } from './runtime/simulated/images.js';
 import { SimulatedPodNetwork, formatIp, parseCidr } from './runtime/simulated/network.js';
 import { SimulatedRuntime } from './runtime/simulated/runtime.js';
+import { SimulatedFleet } from './runtime/simulated/fleet/fleet.js';
 import { newKubeletServingCertificateManager, type ServingCertificateManager } from './certificate/index.js';
 import { KubeletAuth, restAuthReviewer } from './server/auth.js';
 import { startKubeletServer, type KubeletServerOptions } from './server/server.js';
@@ -61,6 +62,12 @@ const flags: FlagSpecs = {
   'cert-dir': { type: 'string', description: 'Folder of the serving certificate (kubelet-server-current.pem) (default <root-dir>/pki)' },
   'pod-logs-dir': { type: 'string', description: 'Folder of pod logs', default: '/var/log/pods' },
 };
+
+/**
+ * The client pool of a simulated fleet: its two shared watches plus 32 concurrent requests, whatever the
+ * node count (requests queue beyond that; the apiserver pays memory for every connection).
+ */
+const fleetMaxConnections = 2 + 32;
 
 const usage =
   'nanokube kubelet [--runtime=runc|simulated] --kubeconfig FILE [--root-dir DIR --runc-root DIR --cgroup-parent NAME --image-root DIR ' +
@@ -134,8 +141,10 @@ async function run(argv: string[]): Promise<number> {
   setMaxListeners(0, signal);
   const config = await configFromKubeconfig(kubeconfig, { userAgent: `kubelet/${kubeletVersion} (linux/amd64) nanokube` });
   const caPem = port > 0 || perNodeServersWanted(count, f) ? await clientCaPem(f, config) : '';
-  // Each node agent keeps its watches open on the shared client: room for them plus its requests.
-  const rest = new RestClient({ ...config, maxConnections: 64 + 4 * count });
+  // One node keeps its own two watches open. Several share the fleet's two watches (kwok-style), so the pool
+  // only needs them plus room for the nodes' requests (Leases, node and pod status, events).
+  const rest = new RestClient({ ...config, maxConnections: count > 1 ? fleetMaxConnections : 64 + 4 * count });
+  const fleet = count > 1 ? new SimulatedFleet({ rest, log }) : undefined;
   const images = new SimulatedImageService();
   // Several simulated nodes each serve on their own loopback node IP at a free port (reported in
   // status.daemonEndpoints), so the apiserver can scrape /stats/summary per node; `--port 0` turns it off.
@@ -156,6 +165,7 @@ async function run(argv: string[]): Promise<number> {
       taints,
       port: ports[i] ?? (port || 10250),
       podLogsDir: stringFlag(f, 'pod-logs-dir') ?? '/var/log/pods',
+      ...(fleet ? { sources: fleet.sourcesFor(nodeName) } : {}),
     }),
   );
   const servers: Server[] = [];
@@ -173,7 +183,7 @@ async function run(argv: string[]): Promise<number> {
     servers.push(await startKubeletServer({ kubelet, host: formatIp(firstIp + i), port: p, nodeIp: formatIp(firstIp + i), clientCaPem: caPem, log, ...wiring.options }));
   }
   try {
-    await Promise.all([...kubelets.map((k) => k.run(signal)), ...managers.map((m) => m.run(signal))]);
+    await Promise.all([fleet?.run(signal), ...kubelets.map((k) => k.run(signal)), ...managers.map((m) => m.run(signal))]);
   } finally {
     for (const s of servers) s.close();
     await rest.close();
