@@ -9,24 +9,10 @@ import { configFromKubeconfig, RestClient } from '@nanokube/client';
 import { ApiPodSources } from '../../packages/kubelet/src/volumes/index.js';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl, Kubectl } from '../helpers/kubectl.js';
+import { waitFor } from '../helpers/wait.js';
 
 let cp: TestControlPlane;
 let kubectl: Kubectl;
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 /** podRow returns the `kubectl get pod` columns of one pod: NAME READY STATUS RESTARTS AGE. */
 async function podRow(name: string): Promise<string[]> {

@@ -3,13 +3,14 @@
  * taint) and worker01..03, each its own `nanokube kubelet --runtime=simulated` process with its own
  * `system:node:<name>` credentials, checked with the real kubectl.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestControlPlane, nanokubeBin, type TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl, Kubectl } from '../helpers/kubectl.js';
 import { freePort } from '../helpers/ports.js';
+import { startNode, writeNodeKubeconfig, type TestProcess } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
 
 const nodes = [
   { name: 'master', ip: '127.0.0.10', cidr: '10.244.0.0/24', master: true },
@@ -27,54 +28,14 @@ function kubeletCommand(): string[] {
 
 let cp: TestControlPlane;
 let kubectl: Kubectl;
-const kubelets = new Map<string, { child: ChildProcess; output: () => string; args: string[] }>();
-
-/** run runs `node cmd...` and resolves to its stdout. */
-function run(cmd: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, cmd, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd.join(' ')} exited ${code}: ${err}`))));
-  });
-}
+const kubelets = new Map<string, TestProcess>();
 
 function startKubelet(name: string, args: string[]): void {
-  const child = spawn(process.execPath, [...kubeletCommand(), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NANOKUBE_LOG_LEVEL: 'warn' },
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  kubelets.set(name, { child, output: () => output, args });
+  kubelets.set(name, { ...startNode([...kubeletCommand(), ...args]), args });
 }
 
 async function stopKubelet(name: string): Promise<void> {
-  const k = kubelets.get(name);
-  if (!k || k.child.exitCode !== null || k.child.signalCode !== null) return;
-  const exited = new Promise((r) => k.child.once('exit', r));
-  k.child.kill('SIGTERM');
-  const timer = setTimeout(() => k.child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
+  await kubelets.get(name)?.stop();
 }
 
 async function getJson<T>(args: string[]): Promise<T> {
@@ -96,8 +57,7 @@ describe.skipIf(!hasKubectl())('nanokube kubelet --runtime=simulated', () => {
     cp = await startTestControlPlane();
     kubectl = new Kubectl(cp.adminConf);
     for (const n of nodes) {
-      const conf = join(cp.dir, `kubelet-${n.name}.conf`);
-      writeFileSync(conf, await run([nanokubeBin, 'kubeconfig', 'user', '--dir', cp.dir, '--client-name', `system:node:${n.name}`, '--org', 'system:nodes']));
+      const conf = await writeNodeKubeconfig(cp, n.name);
       const args = [
         '--runtime=simulated', '--kubeconfig', conf, '--node-name', n.name, '--node-ip', n.ip, '--address', n.ip,
         '--port', String(await freePort()), '--simulated-job-duration', '1s', '--pod-logs-dir', join(cp.dir, 'pods', n.name),

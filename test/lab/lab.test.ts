@@ -6,82 +6,37 @@
  * Names carry a random prefix; the lab network is the architecture's 192.168.56.0/24, so the suite
  * is skipped when this host already has an address there (a user's lab is up).
  */
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { X509Certificate } from 'node:crypto';
 import { Pkcs10CertificateRequest } from '@peculiar/x509';
 import { load as loadYaml } from 'js-yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasKubectl, Kubectl } from '../helpers/kubectl.js';
-import { canUseNetns, runSuffix, sh } from './netns.js';
+import { describe, expect, it } from 'vitest';
+import { alive, canRunLab, labLeftovers, nanokube, sleep, useLab } from './fixture.js';
+import { sh } from './netns.js';
 
-const bin = fileURLToPath(new URL('../../packages/cli/bin/nanokube.js', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../../packages/lab/dist/index.js', import.meta.url)));
-const hostHasLabNet = /inet 192\.168\.56\./.test(await sh(['ip', '-o', '-4', 'addr']).catch(() => ''));
-const enabled = built && hasKubectl() && !hostHasLabNet && (await canUseNetns());
-
-/** nanokube runs the dev binary and resolves with its exit code and output (never rejects on exit codes). */
-function nanokube(args: string[], timeoutMs = 60_000): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, out: stdout + stderr });
-    });
-  });
-}
-
-/** alive says whether pid runs (a zombie waiting for this machine's init to reap it does not). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const enabled = await canRunLab();
 
 describe.skipIf(!enabled)('nanokube lab', () => {
-  const prefix = `nk${runSuffix().slice(0, 4)}-`;
-  let tmp: string;
-  let dir: string;
-  let kubeconfig: string;
-  let kubectl: Kubectl;
-  let upOutput = '';
   let pids: number[] = [];
-
-  beforeAll(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'nk-lab-'));
-    dir = join(tmp, 'lab');
-    kubeconfig = join(tmp, 'kubeconfig');
-    kubectl = new Kubectl(kubeconfig);
-    const up = await nanokube(['lab', 'up', '--dir', dir, '--prefix', prefix, '--kubeconfig', kubeconfig, '--timeout', '150'], 200_000);
-    upOutput = up.out;
-    if (up.code !== 0) throw new Error(`lab up exited ${up.code}:\n${up.out}`);
-    const state = JSON.parse(await readFile(join(dir, 'lab.json'), 'utf8')) as { components: { pid?: number }[] };
-    pids = state.components.flatMap((c) => (c.pid ? [c.pid] : []));
-  }, 240_000);
-
-  afterAll(async () => {
-    // Whatever happened above, remove the lab (a second `down` is a no-op).
-    if (dir) await nanokube(['lab', 'down', '--dir', dir], 120_000);
-    if (tmp) await rm(tmp, { recursive: true, force: true });
-    if (kubectl) await rm(kubectl.home, { recursive: true, force: true });
-  }, 150_000);
+  const lab = useLab({
+    tag: 'nk',
+    afterUp: async (up) => {
+      if (up.code !== 0) return;
+      const state = JSON.parse(await readFile(join(lab.dir, 'lab.json'), 'utf8')) as { components: { pid?: number }[] };
+      pids = state.components.flatMap((c) => (c.pid ? [c.pid] : []));
+    },
+  });
 
   it('reports progress and every node Ready', () => {
-    for (const node of ['master', 'worker01', 'worker02', 'worker03']) expect(upOutput).toContain(`[${node}] Ready`);
-    expect(upOutput).toContain('kubectl get nodes -o wide');
+    for (const node of ['master', 'worker01', 'worker02', 'worker03']) expect(lab.upOutput).toContain(`[${node}] Ready`);
+    expect(lab.upOutput).toContain('kubectl get nodes -o wide');
   });
 
   it('shows 4 Ready nodes with their lab addresses to the real kubectl through the merged context', async () => {
-    expect((await kubectl.ok(['config', 'current-context'])).trim()).toBe('nanokube-lab');
-    const rows = (await kubectl.ok(['get', 'nodes', '-o', 'wide', '--no-headers'])).trim().split('\n').map((l) => l.split(/\s+/));
+    expect((await lab.kubectl.ok(['config', 'current-context'])).trim()).toBe('nanokube-lab');
+    const rows = (await lab.kubectl.ok(['get', 'nodes', '-o', 'wide', '--no-headers'])).trim().split('\n').map((l) => l.split(/\s+/));
     const byName = new Map(rows.map((r) => [r[0], r]));
     expect([...byName.keys()].sort()).toEqual(['master', 'worker01', 'worker02', 'worker03']);
     expect(byName.get('master')?.slice(1, 3)).toEqual(['Ready', 'control-plane']);
@@ -96,14 +51,14 @@ describe.skipIf(!enabled)('nanokube lab', () => {
       spec: { request: string; signerName: string; username: string; groups?: string[] };
       status?: { certificate?: string; conditions?: { type: string; status: string; reason?: string }[] };
     }
-    const csrs = (JSON.parse(await kubectl.ok(['get', 'csr', '-o', 'json'])) as { items: CSR[] }).items
+    const csrs = (JSON.parse(await lab.kubectl.ok(['get', 'csr', '-o', 'json'])) as { items: CSR[] }).items
       .filter((c) => c.spec.signerName === 'kubernetes.io/kube-apiserver-client-kubelet');
     const subject = (c: CSR) => new Pkcs10CertificateRequest(Buffer.from(c.spec.request, 'base64').toString('utf8')).subject.split(/,\s*/).sort().join(',');
     const byNode = new Map(csrs.map((c) => [subject(c), c]));
     // The master keeps init's kubelet.conf, as kubeadm's control-plane node: no CSR of its own.
     expect([...byNode.keys()].sort()).toEqual(['worker01', 'worker02', 'worker03'].map((n) => `CN=system:node:${n},O=system:nodes`));
-    const tokenId = /--token ([a-z0-9]{6})\.[a-z0-9]{16} --discovery-token-ca-cert-hash sha256:[0-9a-f]{64}/.exec(upOutput)?.[1];
-    expect(tokenId, upOutput).toBeDefined();
+    const tokenId = /--token ([a-z0-9]{6})\.[a-z0-9]{16} --discovery-token-ca-cert-hash sha256:[0-9a-f]{64}/.exec(lab.upOutput)?.[1];
+    expect(tokenId, lab.upOutput).toBeDefined();
     for (const c of csrs) {
       expect(c.spec.username).toBe(`system:bootstrap:${tokenId}`);
       expect(c.spec.groups).toContain('system:bootstrappers');
@@ -111,23 +66,23 @@ describe.skipIf(!enabled)('nanokube lab', () => {
       expect(c.status?.certificate).toBeTruthy();
     }
     // What kubectl shows for them (CONDITION is Approved,Issued once the certificate is in).
-    const table = await kubectl.ok(['get', 'csr', ...csrs.map((c) => c.metadata.name), '--no-headers']);
+    const table = await lab.kubectl.ok(['get', 'csr', ...csrs.map((c) => c.metadata.name), '--no-headers']);
     for (const line of table.trim().split('\n')) {
       expect(line).toMatch(new RegExp(`\\skubernetes\\.io/kube-apiserver-client-kubelet\\s+system:bootstrap:${tokenId}\\s.*Approved,Issued$`));
     }
     // The token is a kubeadm lab token: a kube-system Secret that never expires.
-    const secret = JSON.parse(await kubectl.ok(['get', 'secret', '-n', 'kube-system', `bootstrap-token-${tokenId}`, '-o', 'json'])) as { type: string; data: Record<string, string> };
+    const secret = JSON.parse(await lab.kubectl.ok(['get', 'secret', '-n', 'kube-system', `bootstrap-token-${tokenId}`, '-o', 'json'])) as { type: string; data: Record<string, string> };
     expect(secret.type).toBe('bootstrap.kubernetes.io/token');
     expect(secret.data['expiration']).toBeUndefined();
     // Each worker's kubelet runs with what join wrote: the signed certificate, trusting the discovered CA.
     for (const n of ['worker01', 'worker02', 'worker03']) {
-      expect(existsSync(join(dir, n, 'bootstrap-kubelet.conf'))).toBe(true);
-      const kc = loadYaml(await readFile(join(dir, n, 'kubelet.conf'), 'utf8')) as { users: { user: Record<string, string> }[] };
+      expect(existsSync(join(lab.dir, n, 'bootstrap-kubelet.conf'))).toBe(true);
+      const kc = loadYaml(await readFile(join(lab.dir, n, 'kubelet.conf'), 'utf8')) as { users: { user: Record<string, string> }[] };
       const cert = new X509Certificate(Buffer.from(kc.users[0]?.user['client-certificate-data'] ?? '', 'base64'));
       expect(cert.subject.split('\n').sort()).toEqual([`CN=system:node:${n}`, 'O=system:nodes']);
       const issued = new X509Certificate(Buffer.from(byNode.get(`CN=system:node:${n},O=system:nodes`)?.status?.certificate ?? '', 'base64'));
       expect(issued.fingerprint256).toBe(cert.fingerprint256);
-      expect(await readFile(join(dir, n, 'pki', 'ca.crt'), 'utf8')).toBe(await readFile(join(dir, 'master', 'kubernetes', 'pki', 'ca.crt'), 'utf8'));
+      expect(await readFile(join(lab.dir, n, 'pki', 'ca.crt'), 'utf8')).toBe(await readFile(join(lab.dir, 'master', 'kubernetes', 'pki', 'ca.crt'), 'utf8'));
     }
   });
 
@@ -137,9 +92,9 @@ describe.skipIf(!enabled)('nanokube lab', () => {
       spec: { signerName: string; username: string; usages: string[] };
       status?: { certificate?: string; conditions?: { type: string; status: string; reason?: string }[] };
     }
-    const csrs = (JSON.parse(await kubectl.ok(['get', 'csr', '-o', 'json'])) as { items: CSR[] }).items
+    const csrs = (JSON.parse(await lab.kubectl.ok(['get', 'csr', '-o', 'json'])) as { items: CSR[] }).items
       .filter((c) => c.spec.signerName === 'kubernetes.io/kubelet-serving');
-    const ca = new X509Certificate(await readFile(join(dir, 'master', 'kubernetes', 'pki', 'ca.crt')));
+    const ca = new X509Certificate(await readFile(join(lab.dir, 'master', 'kubernetes', 'pki', 'ca.crt')));
     const nodes = [['master', '192.168.56.10'], ['worker01', '192.168.56.101'], ['worker02', '192.168.56.102'], ['worker03', '192.168.56.103']];
     for (const [node, ip] of nodes) {
       // Requested by the node itself, approved by the controller-manager (its names are the Node's), issued.
@@ -153,56 +108,54 @@ describe.skipIf(!enabled)('nanokube lab', () => {
     }
     // kubectl logs and top reach kubelets only through the apiserver's CA-verified TLS; §2 and the metrics
     // suite use both. Here: the apiserver runs with the flag that makes it verify.
-    const status = await nanokube(['lab', 'status', '--dir', dir]);
+    const status = await nanokube(['lab', 'status', '--dir', lab.dir]);
     expect(status.code).toBe(0);
-    const cmdline = await sh(['sh', '-c', `ps -eo args | grep 'nanokube.js apiserver' | grep -v grep | grep -- '${dir}' || true`]);
+    const cmdline = await sh(['sh', '-c', `ps -eo args | grep 'nanokube.js apiserver' | grep -v grep | grep -- '${lab.dir}' || true`]);
     expect(cmdline).toContain('--kubelet-certificate-authority');
   });
 
   it('runs commands inside a node with lab ssh; nodes have no default route', async () => {
-    const addr = await nanokube(['lab', 'ssh', 'worker01', '--dir', dir, '--', 'ip', '-4', 'addr', 'show', 'eth0']);
+    const addr = await nanokube(['lab', 'ssh', 'worker01', '--dir', lab.dir, '--', 'ip', '-4', 'addr', 'show', 'eth0']);
     expect(addr.code).toBe(0);
     expect(addr.out).toContain('192.168.56.101/24');
-    const route = await nanokube(['lab', 'ssh', 'worker02', '--dir', dir, '--', 'ip', 'route', 'show', 'default']);
+    const route = await nanokube(['lab', 'ssh', 'worker02', '--dir', lab.dir, '--', 'ip', 'route', 'show', 'default']);
     expect(route).toEqual({ code: 0, out: '' });
   });
 
   it('gives each node its pod network when the kubelet package ships the plugin', async (ctx) => {
-    if (upOutput.includes('[network] skipped')) ctx.skip();
-    const br = await nanokube(['lab', 'ssh', 'worker01', '--dir', dir, '--', 'ip', '-4', '-o', 'addr', 'show', 'nk0']);
+    if (lab.upOutput.includes('[network] skipped')) ctx.skip();
+    const br = await nanokube(['lab', 'ssh', 'worker01', '--dir', lab.dir, '--', 'ip', '-4', '-o', 'addr', 'show', 'nk0']);
     expect(br.out).toMatch(/inet 10\.244\.\d+\.1\/24/);
-    const routes = await nanokube(['lab', 'ssh', 'worker01', '--dir', dir, '--', 'ip', 'route', 'show', 'proto', '78']);
+    const routes = await nanokube(['lab', 'ssh', 'worker01', '--dir', lab.dir, '--', 'ip', 'route', 'show', 'proto', '78']);
     expect(routes.out.trim().split('\n')).toHaveLength(3);
   });
 
   it('stops one kubelet (its Lease stops renewing) and starts it again', async () => {
     const renewTime = async (node: string): Promise<string> =>
-      (await kubectl.ok(['get', 'lease', '-n', 'kube-node-lease', node, '-o', 'jsonpath={.spec.renewTime}'])).trim();
-    expect((await nanokube(['lab', 'stop', 'worker01', 'kubelet', '--dir', dir])).out).toContain('worker01/kubelet stopped');
-    const status = await nanokube(['lab', 'status', '--dir', dir]);
+      (await lab.kubectl.ok(['get', 'lease', '-n', 'kube-node-lease', node, '-o', 'jsonpath={.spec.renewTime}'])).trim();
+    expect((await nanokube(['lab', 'stop', 'worker01', 'kubelet', '--dir', lab.dir])).out).toContain('worker01/kubelet stopped');
+    const status = await nanokube(['lab', 'status', '--dir', lab.dir]);
     expect(status.out).toMatch(/worker01\s+192\.168\.56\.101\s+\S+\s+kubelet\s+stopped/);
     const [stopped0, other0] = [await renewTime('worker01'), await renewTime('worker02')];
     await sleep(12_000);
     expect(await renewTime('worker01')).toBe(stopped0);
     expect(await renewTime('worker02')).not.toBe(other0);
 
-    expect((await nanokube(['lab', 'start', 'worker01', 'kubelet', '--dir', dir])).out).toContain('worker01/kubelet started');
+    expect((await nanokube(['lab', 'start', 'worker01', 'kubelet', '--dir', lab.dir])).out).toContain('worker01/kubelet started');
     const deadline = Date.now() + 30_000;
     while ((await renewTime('worker01')) === stopped0 && Date.now() < deadline) await sleep(1_000);
     expect(await renewTime('worker01')).not.toBe(stopped0);
   }, 60_000);
 
   it('lab down leaves no namespace, link, iptables chain, process or folder behind', async () => {
-    const state = JSON.parse(await readFile(join(dir, 'lab.json'), 'utf8')) as { components: { pid?: number }[] };
+    const state = JSON.parse(await readFile(join(lab.dir, 'lab.json'), 'utf8')) as { components: { pid?: number }[] };
     pids = [...pids, ...state.components.flatMap((c) => (c.pid ? [c.pid] : []))];
-    const down = await nanokube(['lab', 'down', '--dir', dir], 120_000);
+    const down = await nanokube(['lab', 'down', '--dir', lab.dir], 120_000);
     expect(down.code).toBe(0);
     expect(down.out).toContain('lab removed');
-    expect((await sh(['ip', 'netns', 'list'])).split('\n').filter((l) => l.startsWith(prefix))).toEqual([]);
-    expect((await sh(['ip', '-o', 'link', 'show'])).split('\n').filter((l) => l.includes(prefix.slice(0, -1)))).toEqual([]);
-    expect(await sh(['iptables', '-S'])).not.toContain(`${prefix.slice(0, -1).toUpperCase()}-LAB-FWD`);
+    expect(await labLeftovers(lab.prefix)).toEqual([]);
     expect(pids.filter(alive)).toEqual([]);
-    expect(existsSync(dir)).toBe(false);
-    expect(await kubectl.run(['config', 'get-contexts', 'nanokube-lab'])).toMatchObject({ code: 1 });
+    expect(existsSync(lab.dir)).toBe(false);
+    expect(await lab.kubectl.run(['config', 'get-contexts', 'nanokube-lab'])).toMatchObject({ code: 1 });
   }, 150_000);
 });

@@ -11,26 +11,14 @@
  * Skipped without runc, the offline images, kubectl, or when this host already has an address in
  * 192.168.56.0/24 (a lab is up). Run it under `flock /tmp/nanokube-lab.lock`.
  */
-import { execFile } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadKubeconfig } from '@nanokube/pki';
-import { hasKubectl, Kubectl } from '../helpers/kubectl.js';
-import { canUseNetns, runSuffix, sh } from './netns.js';
+import { metricValue } from '../helpers/prometheus.js';
+import { canRunLab, nanokube, useLab, waitFor } from './fixture.js';
 
-const bin = fileURLToPath(new URL('../../packages/cli/bin/nanokube.js', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../../packages/lab/dist/index.js', import.meta.url)));
-const hostHasLabNet = /inet 192\.168\.56\./.test(await sh(['ip', '-o', '-4', 'addr']).catch(() => ''));
-const haveRunc = await sh(['runc', '--version']).then(() => true, () => false);
-const enabled = built && haveRunc && hasKubectl() && !hostHasLabNet && (await canUseNetns());
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const enabled = await canRunLab({ runc: true });
 
 /** Short HPA windows so the test sees a scale-down within a minute (defaults: 15s, 5m0s, 5m0s, 30s). */
 const hpaFlags = [
@@ -39,37 +27,6 @@ const hpaFlags = [
   '--horizontal-pod-autoscaler-cpu-initialization-period=10s',
   '--horizontal-pod-autoscaler-initial-readiness-delay=5s',
 ].join(' ');
-
-function nanokube(args: string[], timeoutMs = 60_000): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { timeout: timeoutMs, encoding: 'utf8', maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr });
-    });
-  });
-}
-
-/** waitFor polls fn (at most every 500 ms) until it returns a value or the deadline passes. */
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    const v = await fn().catch((err: unknown) => ((last = err), undefined));
-    if (v !== undefined) return v;
-    await sleep(500);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-}
-
-/** value sums every sample of a metric whose label text includes all of `labels` (`a="b"` strings). */
-function value(text: string, metric: string, ...labels: string[]): number | undefined {
-  let sum: number | undefined;
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(\{.*\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== metric || !labels.every((l) => (m[2] ?? '').includes(l))) continue;
-    sum = (sum ?? 0) + Number(m[3]);
-  }
-  return sum;
-}
 
 // Fetches a URL from inside a node's network namespace (no TLS verification: self-signed health ports).
 const fetchScript = `
@@ -104,56 +61,25 @@ spec:
           limits: {cpu: 200m}
 `;
 
-/** logTails returns the last lines of every component log of a lab folder (kept by a failed `lab up`). */
-async function logTails(labDir: string): Promise<string> {
-  const parts: string[] = [];
-  for (const node of ['master', 'worker01', 'worker02', 'worker03']) {
-    for (const f of await readdir(join(labDir, node, 'logs')).catch(() => [] as string[])) {
-      const text = await readFile(join(labDir, node, 'logs', f), 'utf8').catch(() => '');
-      parts.push(`--- ${node}/${f}\n${text.split('\n').slice(-8).join('\n').slice(-3000)}`);
-    }
-  }
-  return parts.join('\n');
-}
-
 describe.skipIf(!enabled)('metrics and autoscaling on the lab', () => {
-  const prefix = `mt${runSuffix().slice(0, 4)}-`;
-  let tmp: string;
-  let dir: string;
-  let kubeconfig: string;
-  let kubectl: Kubectl;
+  const lab = useLab({ tag: 'mt', flags: [`--controller-manager-flags=${hpaFlags}`] });
 
   /** inNode fetches url from inside a lab node and returns the body. */
   async function inNode(node: string, url: string): Promise<string> {
-    const r = await nanokube(['lab', 'ssh', node, '--dir', dir, '--', process.execPath, '-e', fetchScript, url], 20_000);
+    const r = await nanokube(['lab', 'ssh', node, '--dir', lab.dir, '--', process.execPath, '-e', fetchScript, url], 20_000);
     if (r.code !== 0) throw new Error(`GET ${url} on ${node} exited ${r.code}: ${r.out.slice(0, 500)}`);
     return r.out;
   }
 
   const burnPods = async () => {
-    const out = await kubectl.ok(['get', 'pods', '-l', 'app=burn', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.status.phase} {.metadata.deletionTimestamp}{"\\n"}{end}']);
+    const out = await lab.kubectl.ok(['get', 'pods', '-l', 'app=burn', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.status.phase} {.metadata.deletionTimestamp}{"\\n"}{end}']);
     return out.trim().split('\n').filter(Boolean).map((l) => l.split(' ')).filter(([, phase, deleting]) => phase === 'Running' && !deleting).map(([name]) => name as string);
   };
-  const replicas = async () => Number(await kubectl.ok(['get', 'deployment', 'burn', '-o', 'jsonpath={.spec.replicas}']));
-
-  beforeAll(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'nk-labmetrics-'));
-    dir = join(tmp, 'lab');
-    kubeconfig = join(tmp, 'kubeconfig');
-    kubectl = new Kubectl(kubeconfig);
-    const up = await nanokube(['lab', 'up', '--dir', dir, '--prefix', prefix, '--kubeconfig', kubeconfig, '--timeout', '150', `--controller-manager-flags=${hpaFlags}`], 240_000);
-    if (up.code !== 0) throw new Error(`lab up exited ${up.code}:\n${up.out}\n${await logTails(dir)}`);
-  }, 300_000);
-
-  afterAll(async () => {
-    if (dir) await nanokube(['lab', 'down', '--dir', dir], 120_000);
-    if (tmp) await rm(tmp, { recursive: true, force: true });
-    if (kubectl) await rm(kubectl.home, { recursive: true, force: true });
-  }, 150_000);
+  const replicas = async () => Number(await lab.kubectl.ok(['get', 'deployment', 'burn', '-o', 'jsonpath={.spec.replicas}']));
 
   it('kubectl top nodes shows the 4 nodes with non-zero CPU and memory', async () => {
     const out = await waitFor('4 nodes with usage in kubectl top nodes', async () => {
-      const r = await kubectl.run(['top', 'nodes']);
+      const r = await lab.kubectl.run(['top', 'nodes']);
       const rows = [...r.stdout.matchAll(/^(master|worker0\d)\s+(\d+)m\s+(\d+)%\s+(\d+)Mi\s+(\d+)%\s*$/gm)];
       return r.code === 0 && rows.length === 4 && rows.every((m) => Number(m[2]) > 0 && Number(m[4]) > 0) ? r.stdout : undefined;
     }, 60_000);
@@ -162,20 +88,20 @@ describe.skipIf(!enabled)('metrics and autoscaling on the lab', () => {
 
   it('kubectl top pods shows the real usage of a CPU-burning busybox, and the HPA scales it up and back down', async () => {
     // 1. One pod burning CPU up to its 200m limit: top shows it well above zero.
-    await kubectl.ok(['apply', '-f', '-'], { stdin: burn });
+    await lab.kubectl.ok(['apply', '-f', '-'], { stdin: burn });
     await waitFor('the burn pod Running', async () => ((await burnPods()).length === 1 ? true : undefined), 60_000);
     const top = await waitFor('the burn pod in kubectl top pods', async () => {
-      const r = await kubectl.run(['top', 'pods', '-l', 'app=burn']);
+      const r = await lab.kubectl.run(['top', 'pods', '-l', 'app=burn']);
       const m = /^burn-\S+\s+(\d+)m\s+(\d+)Mi\s*$/m.exec(r.stdout);
       return m && Number(m[1]) >= 50 ? r.stdout : undefined;
     }, 45_000);
     expect(top.split('\n')[0]).toMatch(/^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)\s*$/);
 
     // 2. Autoscale: about 200% of the request against 50% asks for 4 replicas.
-    expect(await kubectl.ok(['autoscale', 'deployment', 'burn', '--cpu-percent=50', '--min=1', '--max=4'])).toContain('horizontalpodautoscaler.autoscaling/burn autoscaled');
+    expect(await lab.kubectl.ok(['autoscale', 'deployment', 'burn', '--cpu-percent=50', '--min=1', '--max=4'])).toContain('horizontalpodautoscaler.autoscaling/burn autoscaled');
     const seen: string[] = [];
     const hpaRow = async (): Promise<string> => {
-      const row = (await kubectl.ok(['get', 'hpa', 'burn', '--no-headers'])).trim();
+      const row = (await lab.kubectl.ok(['get', 'hpa', 'burn', '--no-headers'])).trim();
       seen.push(row);
       return row;
     };
@@ -193,7 +119,7 @@ describe.skipIf(!enabled)('metrics and autoscaling on the lab', () => {
     await waitFor('scale down to 1', async () => {
       for (const pod of await burnPods()) {
         if (stopped.has(pod)) continue;
-        if ((await kubectl.run(['exec', pod, '--', 'touch', '/tmp/stop'])).code === 0) stopped.add(pod);
+        if ((await lab.kubectl.run(['exec', pod, '--', 'touch', '/tmp/stop'])).code === 0) stopped.add(pod);
       }
       await hpaRow();
       return (await replicas()) === 1 ? true : undefined;
@@ -203,34 +129,34 @@ describe.skipIf(!enabled)('metrics and autoscaling on the lab', () => {
     // Once the HPA had a metric it never lost it.
     const first = seen.findIndex((r) => /cpu: \d+%\/50%/.test(r));
     expect(seen.slice(first).filter((r) => r.includes('<unknown>'))).toEqual([]);
-    const events = await kubectl.ok(['get', 'events', '--field-selector', 'involvedObject.kind=HorizontalPodAutoscaler']);
+    const events = await lab.kubectl.ok(['get', 'events', '--field-selector', 'involvedObject.kind=HorizontalPodAutoscaler']);
     expect(events).toMatch(/SuccessfulRescale\s+horizontalpodautoscaler\/burn\s+New size: [2-4]; reason: cpu resource utilization \(percentage of request\) above target/);
     expect(events).toContain('New size: 1; reason: All metrics below target');
   }, 240_000);
 
   it('every component serves Prometheus /metrics', async () => {
     // The apiserver, through kubectl.
-    const api = await kubectl.ok(['get', '--raw', '/metrics']);
-    expect(value(api, 'apiserver_request_total', 'resource="horizontalpodautoscalers"')).toBeGreaterThanOrEqual(1);
+    const api = await lab.kubectl.ok(['get', '--raw', '/metrics']);
+    expect(metricValue(api, 'apiserver_request_total', 'resource="horizontalpodautoscalers"')).toBeGreaterThanOrEqual(1);
 
     // Each kubelet on :10250, through the apiserver's nodes/proxy when it serves it, else with the admin's certificate.
-    const kc = await loadKubeconfig(kubeconfig);
+    const kc = await loadKubeconfig(lab.kubeconfig);
     const admin = new Agent({ connect: { rejectUnauthorized: false, cert: kc.clientCertPem, key: kc.clientKeyPem } });
     let podStarts = 0;
     let runningPods = 0;
     try {
       for (const [node, ip] of [['master', '192.168.56.10'], ['worker01', '192.168.56.101'], ['worker02', '192.168.56.102'], ['worker03', '192.168.56.103']] as const) {
-        const proxied = await kubectl.run(['get', '--raw', `/api/v1/nodes/${node}/proxy/metrics`]);
+        const proxied = await lab.kubectl.run(['get', '--raw', `/api/v1/nodes/${node}/proxy/metrics`]);
         let text = proxied.code === 0 ? proxied.stdout : '';
         if (!text.includes('kubelet_node_name')) {
           const res = await request(`https://${ip}:10250/metrics`, { dispatcher: admin });
           text = await res.body.text();
           expect(res.statusCode).toBe(200);
         }
-        expect(value(text, 'kubelet_node_name', `node="${node}"`)).toBe(1);
-        runningPods += value(text, 'kubelet_running_pods') ?? 0;
+        expect(metricValue(text, 'kubelet_node_name', `node="${node}"`)).toBe(1);
+        runningPods += metricValue(text, 'kubelet_running_pods') ?? 0;
         expect(text).toContain('# TYPE kubelet_runtime_operations_duration_seconds histogram');
-        podStarts += value(text, 'kubelet_pod_start_duration_seconds_count') ?? 0;
+        podStarts += metricValue(text, 'kubelet_pod_start_duration_seconds_count') ?? 0;
       }
     } finally {
       await admin.close();
@@ -241,17 +167,17 @@ describe.skipIf(!enabled)('metrics and autoscaling on the lab', () => {
 
     // The proxy on a worker's loopback.
     const proxy = await inNode('worker01', 'http://127.0.0.1:10249/metrics');
-    expect(value(proxy, 'kubeproxy_sync_proxy_rules_duration_seconds_count')).toBeGreaterThanOrEqual(1);
-    expect(value(proxy, 'kubeproxy_sync_proxy_rules_last_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 3600);
+    expect(metricValue(proxy, 'kubeproxy_sync_proxy_rules_duration_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(proxy, 'kubeproxy_sync_proxy_rules_last_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 3600);
 
     // The scheduler, controller-manager and store on the master's loopback.
     const scheduler = await inNode('master', 'https://127.0.0.1:10259/metrics');
-    expect(value(scheduler, 'scheduler_schedule_attempts_total', 'result="scheduled"')).toBeGreaterThanOrEqual(4);
+    expect(metricValue(scheduler, 'scheduler_schedule_attempts_total', 'result="scheduled"')).toBeGreaterThanOrEqual(4);
     const cm = await inNode('master', 'https://127.0.0.1:10257/metrics');
-    expect(value(cm, 'workqueue_adds_total', 'name="horizontal-pod-autoscaler-controller"')).toBeGreaterThanOrEqual(1);
-    expect(value(cm, 'workqueue_depth', 'name="deployment-controller"')).toBeDefined();
+    expect(metricValue(cm, 'workqueue_adds_total', 'name="horizontal-pod-autoscaler-controller"')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(cm, 'workqueue_depth', 'name="deployment-controller"')).toBeDefined();
     const store = await inNode('master', 'http://127.0.0.1:2379/metrics');
-    expect(value(store, 'etcd_debugging_mvcc_current_revision')).toBeGreaterThan(100);
+    expect(metricValue(store, 'etcd_debugging_mvcc_current_revision')).toBeGreaterThan(100);
 
     // The cluster DNS on the master: one query from the host, then its counters.
     const resolver = new Resolver({ timeout: 3000, tries: 1 });
@@ -260,7 +186,7 @@ describe.skipIf(!enabled)('metrics and autoscaling on the lab', () => {
     const dnsRes = await request('http://192.168.56.10:9153/metrics');
     const dns = await dnsRes.body.text();
     expect(dnsRes.statusCode).toBe(200);
-    expect(value(dns, 'coredns_dns_requests_total', 'proto="udp"', 'type="A"')).toBeGreaterThanOrEqual(1);
-    expect(value(dns, 'coredns_dns_responses_total', 'rcode="NOERROR"', 'plugin="kubernetes"')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(dns, 'coredns_dns_requests_total', 'proto="udp"', 'type="A"')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(dns, 'coredns_dns_responses_total', 'rcode="NOERROR"', 'plugin="kubernetes"')).toBeGreaterThanOrEqual(1);
   }, 90_000);
 });

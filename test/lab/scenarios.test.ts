@@ -9,61 +9,29 @@
  * Services, DNS and load balancers are test/lab/services.test.ts. Skipped without runc, the offline
  * images, kubectl, or when this host already has an address in 192.168.56.0/24 (a lab is up).
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasKubectl, Kubectl } from '../helpers/kubectl.js';
-import { canUseNetns, runSuffix, sh } from './netns.js';
+import { describe, expect, it } from 'vitest';
+import { canRunLab, nanokube, sleep, useLab, waitFor } from './fixture.js';
+import { sh } from './netns.js';
 
-const bin = fileURLToPath(new URL('../../packages/cli/bin/nanokube.js', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../../packages/lab/dist/index.js', import.meta.url)));
-const hostHasLabNet = /inet 192\.168\.56\./.test(await sh(['ip', '-o', '-4', 'addr']).catch(() => ''));
-const haveRunc = await sh(['runc', '--version']).then(() => true, () => false);
-const enabled = built && haveRunc && hasKubectl() && !hostHasLabNet && (await canUseNetns());
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function nanokube(args: string[], timeoutMs = 60_000): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr });
-    });
-  });
-}
-
-/** waitFor polls fn (at most every 250 ms) until it returns a value or the deadline passes. */
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    const v = await fn().catch((err: unknown) => ((last = err), undefined));
-    if (v !== undefined) return v;
-    await sleep(250);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-}
+const enabled = await canRunLab({ runc: true });
 
 describe.skipIf(!enabled)('the users\' scenarios on the lab', () => {
-  const prefix = `sc${runSuffix().slice(0, 4)}-`;
-  let tmp: string;
-  let dir: string;
-  let kubectl: Kubectl;
+  const lab = useLab({ tag: 'sc' });
 
   /** fromMaster fetches http://ip/ from the master node with busybox wget; -S puts the headers in out too (Debian's busybox wget crashes with -T, hence timeout). */
   const fromMaster = (ip: string) =>
-    nanokube(['lab', 'ssh', 'master', '--dir', dir, '--', 'busybox', 'timeout', '4', 'busybox', 'wget', '-S', '-q', '-O', '-', `http://${ip}/`], 20_000);
+    nanokube(['lab', 'ssh', 'master', '--dir', lab.dir, '--', 'busybox', 'timeout', '4', 'busybox', 'wget', '-S', '-q', '-O', '-', `http://${ip}/`], 20_000);
 
   const field = async (kind: string, name: string, path: string) =>
-    (await kubectl.run(['get', kind, name, '-o', `jsonpath={${path}}`])).stdout.trim();
+    (await lab.kubectl.run(['get', kind, name, '-o', `jsonpath={${path}}`])).stdout.trim();
 
   /** pods lists the pods matching a label selector as name, phase, ip, node, image and deletion mark. */
   async function pods(selector: string) {
     const tpl = '{range .items[*]}{.metadata.name} {.status.phase} {.status.podIP} {.spec.nodeName} {.spec.containers[0].image} {.metadata.deletionTimestamp}{"\\n"}{end}';
-    const out = await kubectl.ok(['get', 'pods', '-l', selector, '-o', `jsonpath=${tpl}`]);
+    const out = await lab.kubectl.ok(['get', 'pods', '-l', selector, '-o', `jsonpath=${tpl}`]);
     return out.trim().split('\n').filter(Boolean).map((l) => {
       const [name = '', phase = '', ip = '', node = '', image = '', deleting = ''] = l.split(' ');
       return { name, phase, ip, node, image, deleting: deleting !== '' };
@@ -75,49 +43,35 @@ describe.skipIf(!enabled)('the users\' scenarios on the lab', () => {
     return ps.length === n ? ps : undefined;
   };
 
-  beforeAll(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'nk-labscen-'));
-    dir = join(tmp, 'lab');
-    kubectl = new Kubectl(join(tmp, 'kubeconfig'));
-    const up = await nanokube(['lab', 'up', '--dir', dir, '--prefix', prefix, '--kubeconfig', join(tmp, 'kubeconfig'), '--timeout', '150'], 240_000);
-    if (up.code !== 0) throw new Error(`lab up exited ${up.code}:\n${up.out}`);
-  }, 300_000);
-
-  afterAll(async () => {
-    if (dir) await nanokube(['lab', 'down', '--dir', dir], 120_000);
-    if (tmp) await rm(tmp, { recursive: true, force: true });
-    if (kubectl) await rm(kubectl.home, { recursive: true, force: true });
-  }, 150_000);
-
   it('§1 shows the cluster: 4 Ready nodes with roles, lab IPs and runc, cluster-info, namespaces, resources', async () => {
-    const rows = (await kubectl.ok(['get', 'nodes', '--no-headers'])).trim().split('\n').map((l) => l.split(/\s+/));
+    const rows = (await lab.kubectl.ok(['get', 'nodes', '--no-headers'])).trim().split('\n').map((l) => l.split(/\s+/));
     expect(rows.map((r) => r.slice(0, 3))).toEqual([
       ['master', 'Ready', 'control-plane'],
       ['worker01', 'Ready', '<none>'],
       ['worker02', 'Ready', '<none>'],
       ['worker03', 'Ready', '<none>'],
     ]);
-    const wide = (await kubectl.ok(['get', 'nodes', '-o', 'wide'])).trim().split('\n');
+    const wide = (await lab.kubectl.ok(['get', 'nodes', '-o', 'wide'])).trim().split('\n');
     expect(wide[0]).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+INTERNAL-IP\s+EXTERNAL-IP\s+OS-IMAGE\s+KERNEL-VERSION\s+CONTAINER-RUNTIME$/);
     for (const line of wide.slice(1)) {
       expect(line).toMatch(/\sv1\.\d+\.\d+\S*\s+192\.168\.56\.\d+\s+<none>\s+.+\srunc:\/\/\d+\.\d+\.\d+\S*$/);
       expect(line).not.toContain('10.0.2.15');
     }
-    expect(await kubectl.ok(['get', 'nodes', '-A', '--no-headers'])).toContain('worker03');
-    expect(await kubectl.ok(['cluster-info'])).toContain('Kubernetes control plane is running at https://192.168.56.10:6443');
-    const ns = (await kubectl.ok(['get', 'ns', '--no-headers'])).trim().split('\n').map((l) => l.split(/\s+/)[0]);
+    expect(await lab.kubectl.ok(['get', 'nodes', '-A', '--no-headers'])).toContain('worker03');
+    expect(await lab.kubectl.ok(['cluster-info'])).toContain('Kubernetes control plane is running at https://192.168.56.10:6443');
+    const ns = (await lab.kubectl.ok(['get', 'ns', '--no-headers'])).trim().split('\n').map((l) => l.split(/\s+/)[0]);
     expect(ns).toEqual(expect.arrayContaining(['default', 'kube-node-lease', 'kube-public', 'kube-system']));
-    const resources = await kubectl.ok(['api-resources']);
+    const resources = await lab.kubectl.ok(['api-resources']);
     expect(resources).toMatch(/^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
     expect(resources).toMatch(/^pods\s+po\s+v1\s+true\s+Pod$/m);
-    expect(await kubectl.ok(['get', 'all', '-A'])).toMatch(/^default\s+service\/kubernetes\s+ClusterIP\s+10\.96\.0\.1\s/m);
+    expect(await lab.kubectl.ok(['get', 'all', '-A'])).toMatch(/^default\s+service\/kubernetes\s+ClusterIP\s+10\.96\.0\.1\s/m);
   }, 60_000);
 
   it('§2 runs nginx:1.14 the master can reach, applies a labelled pod, execs (with stdin), logs, deletes for good', async () => {
-    await kubectl.ok(['run', 'web', '--image=nginx:1.14', '--port', '80']);
+    await lab.kubectl.ok(['run', 'web', '--image=nginx:1.14', '--port', '80']);
     const [web] = await waitFor('web Running', () => running('run=web', 1), 90_000);
     expect(web!.ip).toMatch(/^10\.244\.\d+\.\d+$/);
-    const wide = await kubectl.ok(['get', 'pods', '-o', 'wide']);
+    const wide = await lab.kubectl.ok(['get', 'pods', '-o', 'wide']);
     expect(wide).toMatch(new RegExp(`^web\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+${web!.ip.replace(/\./g, '\\.')}\\s+${web!.node}\\s`, 'm'));
     const page = await waitFor('the welcome page', async () => {
       const r = await fromMaster(web!.ip);
@@ -125,7 +79,7 @@ describe.skipIf(!enabled)('the users\' scenarios on the lab', () => {
     }, 20_000);
     expect(page).toContain('X-Nanokube-Image: nginx:1.14');
 
-    const podYaml = join(tmp, 'pod.yaml');
+    const podYaml = join(lab.tmp, 'pod.yaml');
     await writeFile(podYaml, `apiVersion: v1
 kind: Pod
 metadata:
@@ -140,38 +94,38 @@ spec:
     ports:
     - containerPort: 80
 `);
-    expect(await kubectl.ok(['apply', '-f', podYaml])).toBe('pod/webserver created\n');
+    expect(await lab.kubectl.ok(['apply', '-f', podYaml])).toBe('pod/webserver created\n');
     await waitFor('webserver Running', () => running('app=webserver,tier=front', 1), 90_000);
 
-    expect(await kubectl.ok(['exec', 'web', '--', 'sh', '-c', 'echo hi'])).toBe('hi\n');
-    expect(await kubectl.ok(['exec', '-i', 'webserver', '--', 'cat'], { stdin: 'typed into the pod\n' })).toBe('typed into the pod\n');
-    const failed = await kubectl.run(['exec', 'web', '--', 'sh', '-c', 'exit 3']);
+    expect(await lab.kubectl.ok(['exec', 'web', '--', 'sh', '-c', 'echo hi'])).toBe('hi\n');
+    expect(await lab.kubectl.ok(['exec', '-i', 'webserver', '--', 'cat'], { stdin: 'typed into the pod\n' })).toBe('typed into the pod\n');
+    const failed = await lab.kubectl.run(['exec', 'web', '--', 'sh', '-c', 'exit 3']);
     expect(failed.code).toBe(3);
 
     const logs = await waitFor('the access line', async () => {
-      const out = await kubectl.ok(['logs', 'web']);
+      const out = await lab.kubectl.ok(['logs', 'web']);
       return /"GET \/ HTTP\/1\.[01]" 200/.test(out) ? out : undefined;
     }, 10_000);
     expect(logs).toContain('192.168.56.10 - -');
 
-    expect(await kubectl.ok(['delete', 'pod', 'web', '--timeout=60s'])).toBe('pod "web" deleted\n');
+    expect(await lab.kubectl.ok(['delete', 'pod', 'web', '--timeout=60s'])).toBe('pod "web" deleted\n');
     for (let i = 0; i < 3; i++) {
-      const r = await kubectl.run(['get', 'pod', 'web']);
+      const r = await lab.kubectl.run(['get', 'pod', 'web']);
       expect(r.stderr).toContain('Error from server (NotFound): pods "web" not found');
       await sleep(1_000);
     }
-    await kubectl.ok(['delete', 'pod', 'webserver', '--wait=false']);
+    await lab.kubectl.ok(['delete', 'pod', 'webserver', '--wait=false']);
   }, 240_000);
 
   it('§3 heals a deployment: a deleted pod and a deleted replicaset come back; apply -f a folder', async () => {
-    await kubectl.ok(['create', 'deployment', 'webserver', '--image=nginx', '--replicas=2']);
+    await lab.kubectl.ok(['create', 'deployment', 'webserver', '--image=nginx', '--replicas=2']);
     const two = await waitFor('2 webserver pods', () => running('app=webserver', 2), 90_000);
-    expect((await kubectl.ok(['get', 'deploy', '-l', 'app=webserver', '--no-headers'])).trim().split('\n')).toHaveLength(1);
-    const rsLines = (await kubectl.ok(['get', 'rs', '-l', 'app=webserver', '--no-headers'])).trim().split('\n');
+    expect((await lab.kubectl.ok(['get', 'deploy', '-l', 'app=webserver', '--no-headers'])).trim().split('\n')).toHaveLength(1);
+    const rsLines = (await lab.kubectl.ok(['get', 'rs', '-l', 'app=webserver', '--no-headers'])).trim().split('\n');
     expect(rsLines).toHaveLength(1);
     expect(rsLines[0]).toMatch(/^webserver-[a-z0-9]+\s+2\s+2\s+2\s/);
 
-    await kubectl.ok(['delete', 'pod', two[0]!.name, '--wait=false']);
+    await lab.kubectl.ok(['delete', 'pod', two[0]!.name, '--wait=false']);
     const healed = await waitFor('a replacement pod', async () => {
       const ps = await running('app=webserver', 2);
       return ps && !ps.some((p) => p.name === two[0]!.name) ? ps : undefined;
@@ -180,16 +134,16 @@ spec:
 
     const rsName = rsLines[0]!.split(/\s+/)[0]!;
     const rsUid = await field('rs', rsName, '.metadata.uid');
-    await kubectl.ok(['delete', 'rs', rsName, '--wait=false']);
+    await lab.kubectl.ok(['delete', 'rs', rsName, '--wait=false']);
     const newUid = await waitFor('the replicaset recreated', async () => {
       const uid = await field('rs', rsName, '.metadata.uid');
       return uid && uid !== rsUid ? uid : undefined;
     }, 60_000);
     expect(newUid).not.toBe(rsUid);
     await waitFor('2 webserver pods again', () => running('app=webserver', 2), 90_000);
-    await kubectl.ok(['delete', 'deployment', 'webserver', '--wait=false']);
+    await lab.kubectl.ok(['delete', 'deployment', 'webserver', '--wait=false']);
 
-    const folder = join(tmp, 'manifests');
+    const folder = join(lab.tmp, 'manifests');
     await mkdir(folder);
     await writeFile(join(folder, 'deployment.yaml'), `apiVersion: apps/v1
 kind: Deployment
@@ -217,20 +171,20 @@ spec:
   - port: 80
     targetPort: 80
 `);
-    const applied = await kubectl.ok(['apply', '-f', folder]);
+    const applied = await lab.kubectl.ok(['apply', '-f', folder]);
     expect(applied).toBe('deployment.apps/folder-web created\nservice/folder-web created\n');
     await waitFor('folder-web Running', () => running('app=folder-web', 1), 90_000);
-    const all = await kubectl.ok(['get', 'all']);
+    const all = await lab.kubectl.ok(['get', 'all']);
     expect(all).toMatch(/^pod\/folder-web-[a-z0-9]+-[a-z0-9]{5}\s+1\/1\s+Running\s/m);
     expect(all).toMatch(/^service\/folder-web\s+ClusterIP\s+10\.(9[6-9]|10\d|11[01])\.\d+\.\d+\s+<none>\s+80\/TCP\s/m);
     expect(all).toMatch(/^deployment\.apps\/folder-web\s+1\/1\s+1\s+1\s/m);
     expect(all).toMatch(/^replicaset\.apps\/folder-web-[a-z0-9]+\s+1\s+1\s+1\s/m);
-    await kubectl.ok(['delete', '-f', folder, '--wait=false']);
+    await lab.kubectl.ok(['delete', '-f', folder, '--wait=false']);
   }, 300_000);
 
   it('§4 rolls nginx:1.14 to 1.16.0 gradually, keeps serving through a missing tag, shows history, undoes', async () => {
-    await kubectl.ok(['create', 'deployment', 'dpy-nginx', '--image=nginx:1.14', '--replicas=3']);
-    await kubectl.ok(['rollout', 'status', 'deployment/dpy-nginx', '--timeout=120s'], { timeoutMs: 130_000 });
+    await lab.kubectl.ok(['create', 'deployment', 'dpy-nginx', '--image=nginx:1.14', '--replicas=3']);
+    await lab.kubectl.ok(['rollout', 'status', 'deployment/dpy-nginx', '--timeout=120s'], { timeoutMs: 130_000 });
 
     // Sample the replicasets while the rollout runs: ready pods never drop to 0, and old and new serve side by side.
     let sampling = true;
@@ -238,21 +192,21 @@ spec:
     const sampler = (async () => {
       const deadline = Date.now() + 150_000;
       while (sampling && Date.now() < deadline) {
-        const out = (await kubectl.run(['get', 'rs', '-l', 'app=dpy-nginx', '-o', 'jsonpath={range .items[*]}{.spec.template.spec.containers[0].image}={.status.readyReplicas} {end}'])).stdout;
+        const out = (await lab.kubectl.run(['get', 'rs', '-l', 'app=dpy-nginx', '-o', 'jsonpath={range .items[*]}{.spec.template.spec.containers[0].image}={.status.readyReplicas} {end}'])).stdout;
         const counts = new Map(out.trim().split(' ').filter(Boolean).map((kv) => [kv.split('=')[0]!, Number(kv.split('=')[1] || 0)] as const));
         if (counts.size > 0) samples.push({ old: counts.get('nginx:1.14') ?? 0, updated: counts.get('nginx:1.16.0') ?? 0 });
         await sleep(200);
       }
     })();
-    await kubectl.ok(['set', 'image', 'deployment', 'dpy-nginx', 'nginx=nginx:1.16.0', '--record']);
-    const status = await kubectl.ok(['rollout', 'status', 'deployment/dpy-nginx', '--timeout=150s'], { timeoutMs: 160_000 });
+    await lab.kubectl.ok(['set', 'image', 'deployment', 'dpy-nginx', 'nginx=nginx:1.16.0', '--record']);
+    const status = await lab.kubectl.ok(['rollout', 'status', 'deployment/dpy-nginx', '--timeout=150s'], { timeoutMs: 160_000 });
     sampling = false;
     await sampler;
     expect(status).toContain('deployment "dpy-nginx" successfully rolled out');
     console.log(`rolling update samples (old+new ready): ${samples.map((s) => `${s.old}+${s.updated}`).join(' ')}`);
     expect(Math.min(...samples.map((s) => s.old + s.updated))).toBeGreaterThanOrEqual(1);
     expect(samples.some((s) => s.old > 0 && s.updated > 0)).toBe(true);
-    expect((await kubectl.ok(['get', 'rs', '-l', 'app=dpy-nginx', '--no-headers'])).trim().split('\n')).toHaveLength(2);
+    expect((await lab.kubectl.ok(['get', 'rs', '-l', 'app=dpy-nginx', '--no-headers'])).trim().split('\n')).toHaveLength(2);
 
     const updated = await waitFor('3 pods on nginx:1.16.0', async () => {
       const ps = await running('app=dpy-nginx', 3);
@@ -262,9 +216,9 @@ spec:
     expect(head.out).toMatch(/X-Nanokube-Image: nginx:1\.16\.0 \(alias of Debian nginx/);
     expect(head.out).toMatch(/Server: nginx\/\d+\.\d+\.\d+/);
 
-    await kubectl.ok(['set', 'image', 'deployment', 'dpy-nginx', 'nginx=nginx:1.17.23', '--record']);
+    await lab.kubectl.ok(['set', 'image', 'deployment', 'dpy-nginx', 'nginx=nginx:1.17.23', '--record']);
     const broken = await waitFor('a pod failing to pull nginx:1.17.23', async () => {
-      const out = await kubectl.ok(['get', 'pods', '-l', 'app=dpy-nginx', '--no-headers']);
+      const out = await lab.kubectl.ok(['get', 'pods', '-l', 'app=dpy-nginx', '--no-headers']);
       return out.split('\n').find((l) => /\s(ErrImagePull|ImagePullBackOff)\s/.test(l));
     }, 90_000);
     expect(broken).toMatch(/^dpy-nginx-[a-z0-9]+-[a-z0-9]{5}\s+0\/1\s+(ErrImagePull|ImagePullBackOff)\s/);
@@ -274,21 +228,21 @@ spec:
     for (const p of old) expect((await fromMaster(p.ip)).out).toContain('X-Nanokube-Image: nginx:1.16.0');
 
     // kubectl records its own argv, so the versioned binary name (kubectl.1.32) shows as upstream.
-    const history = await kubectl.ok(['rollout', 'history', 'deployment', 'dpy-nginx']);
+    const history = await lab.kubectl.ok(['rollout', 'history', 'deployment', 'dpy-nginx']);
     expect(history).toMatch(/^REVISION\s+CHANGE-CAUSE$/m);
     expect(history).toMatch(/^1\s+<none>$/m);
     expect(history).toMatch(/^2\s+kubectl(\.1\.\d+)? set image deployment dpy-nginx nginx=nginx:1\.16\.0 --record=true$/m);
     expect(history).toMatch(/^3\s+kubectl(\.1\.\d+)? set image deployment dpy-nginx nginx=nginx:1\.17\.23 --record=true$/m);
 
-    expect(await kubectl.ok(['rollout', 'undo', 'deployment', 'dpy-nginx', '--to-revision=2'])).toBe('deployment.apps/dpy-nginx rolled back\n');
-    await kubectl.ok(['rollout', 'status', 'deployment/dpy-nginx', '--timeout=90s'], { timeoutMs: 100_000 });
+    expect(await lab.kubectl.ok(['rollout', 'undo', 'deployment', 'dpy-nginx', '--to-revision=2'])).toBe('deployment.apps/dpy-nginx rolled back\n');
+    await lab.kubectl.ok(['rollout', 'status', 'deployment/dpy-nginx', '--timeout=90s'], { timeoutMs: 100_000 });
     const back = await waitFor('only nginx:1.16.0 pods', async () => {
       const ps = await pods('app=dpy-nginx');
       return ps.length === 3 && ps.every((p) => p.image === 'nginx:1.16.0' && p.phase === 'Running' && !p.deleting) ? ps : undefined;
     }, 60_000);
     expect(back).toHaveLength(3);
-    expect(await kubectl.ok(['rollout', 'history', 'deployment', 'dpy-nginx'])).toMatch(/^4\s+kubectl(\.1\.\d+)? set image deployment dpy-nginx nginx=nginx:1\.16\.0 --record=true$/m);
-    await kubectl.ok(['delete', 'deployment', 'dpy-nginx', '--wait=false']);
+    expect(await lab.kubectl.ok(['rollout', 'history', 'deployment', 'dpy-nginx'])).toMatch(/^4\s+kubectl(\.1\.\d+)? set image deployment dpy-nginx nginx=nginx:1\.16\.0 --record=true$/m);
+    await lab.kubectl.ok(['delete', 'deployment', 'dpy-nginx', '--wait=false']);
   }, 420_000);
 
   it('carries pod-to-pod traffic across nodes', async () => {
@@ -303,47 +257,47 @@ spec:
     image: ${image}
     imagePullPolicy: IfNotPresent
 ${cmd ? `    command: ${cmd}\n` : ''}`;
-    await kubectl.ok(['apply', '-f', '-'], { stdin: `${pod('client', 'worker01', 'busybox:latest', '["sleep", "3600"]')}---\n${pod('server', 'worker02', 'nginx:1.14', '')}` });
+    await lab.kubectl.ok(['apply', '-f', '-'], { stdin: `${pod('client', 'worker01', 'busybox:latest', '["sleep", "3600"]')}---\n${pod('server', 'worker02', 'nginx:1.14', '')}` });
     await waitFor('client and server Running', () => running('app=xnode', 2), 90_000);
     const server = (await pods('app=xnode')).find((p) => p.name === 'server');
     expect(server?.node).toBe('worker02');
     const page = await waitFor('the page across nodes', async () => {
-      const out = await kubectl.ok(['exec', 'client', '--', 'timeout', '3', 'wget', '-q', '-O', '-', `http://${server!.ip}/`]);
+      const out = await lab.kubectl.ok(['exec', 'client', '--', 'timeout', '3', 'wget', '-q', '-O', '-', `http://${server!.ip}/`]);
       return out.includes('Welcome to nginx!') ? out : undefined;
     }, 20_000);
     expect(page).toContain('Welcome to nginx!');
     // The server saw the client's own pod IP (no NAT between pods).
     const clientIP = await field('pod', 'client', '.status.podIP');
-    expect(await kubectl.ok(['logs', 'server'])).toContain(`${clientIP} - -`);
-    await kubectl.ok(['delete', 'pod', 'client', 'server', '--wait=false']);
+    expect(await lab.kubectl.ok(['logs', 'server'])).toContain(`${clientIP} - -`);
+    await lab.kubectl.ok(['delete', 'pod', 'client', 'server', '--wait=false']);
   }, 150_000);
 
   it('§6 keeps a deleted pod Terminating and serving while its kubelet is stopped; it goes when the kubelet starts', async () => {
-    await kubectl.ok(['create', 'deployment', 'term', '--image=nginx:1.14', '--replicas=1']);
+    await lab.kubectl.ok(['create', 'deployment', 'term', '--image=nginx:1.14', '--replicas=1']);
     const [p] = await waitFor('term Running', () => running('app=term', 1), 90_000);
     const uid = await field('pod', p!.name, '.metadata.uid');
     await waitFor('term serving', async () => ((await fromMaster(p!.ip)).out.includes('Welcome to nginx!') ? true : undefined), 20_000);
 
-    expect((await nanokube(['lab', 'stop', p!.node, 'kubelet', '--dir', dir])).out).toContain(`${p!.node}/kubelet stopped`);
+    expect((await nanokube(['lab', 'stop', p!.node, 'kubelet', '--dir', lab.dir])).out).toContain(`${p!.node}/kubelet stopped`);
     try {
-      await kubectl.ok(['delete', 'deployment', 'term', '--wait=false']);
+      await lab.kubectl.ok(['delete', 'deployment', 'term', '--wait=false']);
       await waitFor('the pod Terminating', async () => {
-        const out = await kubectl.ok(['get', 'pod', p!.name, '--no-headers']);
+        const out = await lab.kubectl.ok(['get', 'pod', p!.name, '--no-headers']);
         return /\sTerminating\s/.test(out) ? out : undefined;
       }, 30_000);
       await sleep(8_000);
-      expect(await kubectl.ok(['get', 'pod', p!.name, '--no-headers'])).toMatch(new RegExp(`^${p!.name}\\s+1/1\\s+Terminating\\s`));
+      expect(await lab.kubectl.ok(['get', 'pod', p!.name, '--no-headers'])).toMatch(new RegExp(`^${p!.name}\\s+1/1\\s+Terminating\\s`));
       expect((await fromMaster(p!.ip)).out).toContain('Welcome to nginx!');
       expect(existsSync(`/run/netns/nk-${uid}`)).toBe(true);
     } finally {
-      expect((await nanokube(['lab', 'start', p!.node, 'kubelet', '--dir', dir])).out).toContain(`${p!.node}/kubelet started`);
+      expect((await nanokube(['lab', 'start', p!.node, 'kubelet', '--dir', lab.dir])).out).toContain(`${p!.node}/kubelet started`);
     }
     await waitFor('the pod gone', async () => {
-      const r = await kubectl.run(['get', 'pod', p!.name]);
+      const r = await lab.kubectl.run(['get', 'pod', p!.name]);
       return r.stderr.includes('NotFound') ? true : undefined;
     }, 90_000);
     await waitFor('its network namespace gone', async () => (existsSync(`/run/netns/nk-${uid}`) ? undefined : true), 30_000);
-    const runcRoot = join(dir, p!.node, 'runc');
+    const runcRoot = join(lab.dir, p!.node, 'runc');
     const left = (await sh(['runc', '--root', runcRoot, 'list', '-q']).catch(() => '')).trim().split('\n').filter(Boolean);
     const ours = await Promise.all(left.map(async (id) => (await sh(['runc', '--root', runcRoot, 'state', id]).catch(() => '')).includes(uid)));
     expect(ours.filter(Boolean)).toEqual([]);
@@ -361,21 +315,21 @@ spec:
   - name: nginx
     image: nginx:1.14
 `;
-    await kubectl.ok(['apply', '-f', '-'], { stdin: ['worker01', 'worker02', 'worker03'].map(pod).join('---\n') });
+    await lab.kubectl.ok(['apply', '-f', '-'], { stdin: ['worker01', 'worker02', 'worker03'].map(pod).join('---\n') });
     const ps = await waitFor('3 netbreak pods Running', () => running('app=netbreak', 3), 90_000);
     const answers = async () =>
       Object.fromEntries(await Promise.all(ps.map(async (p) => [p.node, (await fromMaster(p.ip)).out.includes('Welcome to nginx!')] as const)));
     await waitFor('all 3 answering', async () => (Object.values(await answers()).every(Boolean) ? true : undefined), 20_000);
 
-    await sh(['ip', '-n', `${prefix}worker03`, 'link', 'set', 'nk0', 'down']);
+    await sh(['ip', '-n', `${lab.prefix}worker03`, 'link', 'set', 'nk0', 'down']);
     try {
       expect(await answers()).toEqual({ worker01: true, worker02: true, worker03: false });
       // The rest of the cluster keeps working: the API answers and the node stays registered.
-      expect(await kubectl.ok(['get', 'pod', 'net-worker01', '--no-headers'])).toMatch(/\sRunning\s/);
+      expect(await lab.kubectl.ok(['get', 'pod', 'net-worker01', '--no-headers'])).toMatch(/\sRunning\s/);
     } finally {
-      await sh(['ip', '-n', `${prefix}worker03`, 'link', 'set', 'nk0', 'up']);
+      await sh(['ip', '-n', `${lab.prefix}worker03`, 'link', 'set', 'nk0', 'up']);
     }
     await waitFor('worker03 answering again', async () => ((await answers())['worker03'] ? true : undefined), 20_000);
-    await kubectl.ok(['delete', 'pod', '-l', 'app=netbreak', '--wait=false']);
+    await lab.kubectl.ok(['delete', 'pod', '-l', 'app=netbreak', '--wait=false']);
   }, 180_000);
 });

@@ -7,34 +7,16 @@
  * DaemonSet on all 4 nodes, a Job completes, replicas spread over the workers, cross-node pod traffic, a
  * PVC bound to a hostPath PV. Skipped without runc, kubectl, or when 192.168.56.0/24 is already in use.
  */
-import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasKubectl, Kubectl } from '../helpers/kubectl.js';
-import { canUseNetns, runSuffix, sh } from './netns.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { canRunLab, nanokube, sleep, useLab, waitFor } from './fixture.js';
+import { sh } from './netns.js';
 
-const bin = fileURLToPath(new URL('../../packages/cli/bin/nanokube.js', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../../packages/lab/dist/index.js', import.meta.url)));
-const hostHasLabNet = /inet 192\.168\.56\./.test(await sh(['ip', '-o', '-4', 'addr']).catch(() => ''));
-const haveRunc = await sh(['runc', '--version']).then(() => true, () => false);
-const enabled = built && haveRunc && hasKubectl() && !hostHasLabNet && (await canUseNetns());
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const enabled = await canRunLab({ runc: true });
 const nodeIPs: Record<string, string> = { master: '192.168.56.10', worker01: '192.168.56.101', worker02: '192.168.56.102', worker03: '192.168.56.103' };
 const workers = ['worker01', 'worker02', 'worker03'];
-
-function nanokube(args: string[], timeoutMs = 60_000): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr });
-    });
-  });
-}
 
 /** hostGet fetches http://ip:port/ from the host (this process), resolving to the body or undefined on any failure. */
 function hostGet(ip: string, port = 80, timeoutMs = 2_000): Promise<string | undefined> {
@@ -50,18 +32,6 @@ function hostGet(ip: string, port = 80, timeoutMs = 2_000): Promise<string | und
     req.on('error', () => resolve(undefined));
     req.end();
   });
-}
-
-/** waitFor polls fn (at most every 250 ms) until it returns a value or the deadline passes. */
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    const v = await fn().catch((err: unknown) => ((last = err), undefined));
-    if (v !== undefined) return v;
-    await sleep(250);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
 }
 
 /** The objects the tests use besides dpy-nginx (PV_PATH is replaced by a folder of this run). */
@@ -166,14 +136,11 @@ spec:
 `;
 
 describe.skipIf(!enabled)('services on the wire in the lab', () => {
-  const prefix = `ns${runSuffix().slice(0, 4)}-`;
-  let tmp: string;
-  let dir: string;
-  let kubectl: Kubectl;
+  const lab = useLab({ tag: 'ns', flags: ['--node-monitor-grace-period', '16s'] });
 
   /** inNode runs argv inside a node's network namespace (what `lab ssh NODE -- argv` does, without a terminal). */
-  const inNode = (node: string, argv: string[], timeoutMs = 30_000) => sh(['ip', 'netns', 'exec', `${prefix}${node}`, ...argv], timeoutMs);
-  const jsonpath = async (args: string[], path: string) => (await kubectl.ok(['get', ...args, '-o', `jsonpath={${path}}`])).trim();
+  const inNode = (node: string, argv: string[], timeoutMs = 30_000) => sh(['ip', 'netns', 'exec', `${lab.prefix}${node}`, ...argv], timeoutMs);
+  const jsonpath = async (args: string[], path: string) => (await lab.kubectl.ok(['get', ...args, '-o', `jsonpath={${path}}`])).trim();
   const readyPods = async (selector: string) =>
     (await jsonpath(['pods', '-l', selector], 'range .items[*]}{.metadata.name} {.spec.nodeName} {.status.podIP} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end'))
       .split('\n').map((l) => l.split(' ')).filter((f) => f[3] === 'True').map(([name, node, ip]) => ({ name: name ?? '', node: node ?? '', ip: ip ?? '' }));
@@ -184,41 +151,26 @@ describe.skipIf(!enabled)('services on the wire in the lab', () => {
   const tally = (lines: string[]) => lines.reduce((m, l) => m.set(l, (m.get(l) ?? 0) + 1), new Map<string, number>());
 
   beforeAll(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'nk-labsvc-'));
-    dir = join(tmp, 'lab');
-    kubectl = new Kubectl(join(tmp, 'kubeconfig'));
-    const up = await nanokube(['lab', 'up', '--dir', dir, '--prefix', prefix, '--kubeconfig', join(tmp, 'kubeconfig'), '--timeout', '150',
-      '--node-monitor-grace-period', '16s'], 240_000);
-    if (up.code !== 0) throw new Error(`lab up exited ${up.code}:\n${up.out}`);
-    expect(up.out).toContain('[dns] kube-system/kube-dns Service 10.96.0.10');
+    expect(lab.upOutput).toContain('[dns] kube-system/kube-dns Service 10.96.0.10');
     // Everything the tests look at is created at once, so the pods start together.
-    await kubectl.ok(['create', 'deployment', 'dpy-nginx', '--image=nginx', '--replicas=3']);
-    await kubectl.ok(['expose', 'deployment', 'dpy-nginx', '--type=LoadBalancer', '--name=nginx-svc', '--port=80']);
-    await kubectl.ok(['apply', '-f', '-'], { stdin: whoami.replace('PV_PATH', join(tmp, 'pv')) });
-    await kubectl.ok(['run', 'dnsclient', '--image=busybox:latest', '--image-pull-policy=IfNotPresent', '--', 'sleep', '3600']);
-  }, 300_000);
-
-  afterAll(async () => {
-    if (dir) {
-      const down = await nanokube(['lab', 'down', '--dir', dir], 120_000);
-      if (down.code !== 0) console.error(`lab down exited ${down.code}:\n${down.out}`);
-    }
-    if (tmp) await rm(tmp, { recursive: true, force: true });
-    if (kubectl) await rm(kubectl.home, { recursive: true, force: true });
-  }, 150_000);
+    await lab.kubectl.ok(['create', 'deployment', 'dpy-nginx', '--image=nginx', '--replicas=3']);
+    await lab.kubectl.ok(['expose', 'deployment', 'dpy-nginx', '--type=LoadBalancer', '--name=nginx-svc', '--port=80']);
+    await lab.kubectl.ok(['apply', '-f', '-'], { stdin: whoami.replace('PV_PATH', join(lab.tmp, 'pv')) });
+    await lab.kubectl.ok(['run', 'dnsclient', '--image=busybox:latest', '--image-pull-policy=IfNotPresent', '--', 'sleep', '3600']);
+  });
 
   it('lists the cluster DNS in kubectl cluster-info', async () => {
-    const out = await kubectl.ok(['cluster-info']);
+    const out = await lab.kubectl.ok(['cluster-info']);
     expect(out).toContain('CoreDNS is running at https://192.168.56.10:6443/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy');
   });
 
   it('a LoadBalancer answers from the host, its ClusterIP from every node, a NodePort on every node IP', async () => {
-    await kubectl.ok(['rollout', 'status', 'deployment/dpy-nginx', '--timeout=120s'], { timeoutMs: 130_000 });
+    await lab.kubectl.ok(['rollout', 'status', 'deployment/dpy-nginx', '--timeout=120s'], { timeoutMs: 130_000 });
     const ext = await waitFor('an EXTERNAL-IP', async () => (await jsonpath(['svc', 'nginx-svc'], '.status.loadBalancer.ingress[0].ip')) || undefined, 30_000);
     expect(ext).toMatch(/^192\.168\.56\.(2[0-4]\d|250)$/);
     const n = Number(ext.split('.')[3]);
     expect(n >= 200 && n <= 250).toBe(true);
-    expect(await kubectl.ok(['get', 'svc', 'nginx-svc'])).toContain(ext);
+    expect(await lab.kubectl.ok(['get', 'svc', 'nginx-svc'])).toContain(ext);
     expect(await waitFor('the welcome page on the EXTERNAL-IP', async () => (await hostGet(ext))?.includes('Welcome to nginx!') || undefined, 20_000)).toBe(true);
     const clusterIP = await jsonpath(['svc', 'nginx-svc'], '.spec.clusterIP');
     for (const node of Object.keys(nodeIPs)) {
@@ -240,7 +192,7 @@ describe.skipIf(!enabled)('services on the wire in the lab', () => {
   }, 70_000);
 
   it('spreads 300 ClusterIP requests over all 3 pods, and sends all to one with sessionAffinity ClientIP', async () => {
-    await kubectl.ok(['rollout', 'status', 'deployment/whoami', '--timeout=90s'], { timeoutMs: 100_000 });
+    await lab.kubectl.ok(['rollout', 'status', 'deployment/whoami', '--timeout=90s'], { timeoutMs: 100_000 });
     const pods = await waitFor('3 ready whoami pods', async () => {
       const p = await readyPods('app=whoami');
       return p.length === 3 ? p : undefined;
@@ -253,7 +205,7 @@ describe.skipIf(!enabled)('services on the wire in the lab', () => {
     expect([...spread.keys()].sort()).toEqual(pods.map((p) => p.name).sort());
     for (const count of spread.values()) expect(count).toBeGreaterThan(30);
 
-    await kubectl.ok(['patch', 'svc', 'whoami', '-p', '{"spec":{"sessionAffinity":"ClientIP"}}']);
+    await lab.kubectl.ok(['patch', 'svc', 'whoami', '-p', '{"spec":{"sessionAffinity":"ClientIP"}}']);
     expect(await jsonpath(['svc', 'whoami'], '.spec.sessionAffinityConfig.clientIP.timeoutSeconds')).toBe('10800');
     const sticky = await waitFor('affinity in effect', async () => {
       const t = tally(await requests('worker01', `http://${clusterIP}/`, 300));
@@ -264,9 +216,9 @@ describe.skipIf(!enabled)('services on the wire in the lab', () => {
   }, 200_000);
 
   it('resolves cluster names from a pod: kubernetes.default, a short Service name, a headless Service', async () => {
-    await kubectl.ok(['wait', '--for=condition=Ready', 'pod/dnsclient', '--timeout=60s'], { timeoutMs: 70_000 });
+    await lab.kubectl.ok(['wait', '--for=condition=Ready', 'pod/dnsclient', '--timeout=60s'], { timeoutMs: 70_000 });
     const lookup = async (name: string) => {
-      const r = await kubectl.run(['exec', 'dnsclient', '--', 'nslookup', name]);
+      const r = await lab.kubectl.run(['exec', 'dnsclient', '--', 'nslookup', name]);
       return r.stdout + r.stderr;
     };
     const kube = await waitFor('kubernetes.default answered', async () => {
@@ -288,8 +240,8 @@ describe.skipIf(!enabled)('services on the wire in the lab', () => {
       return p.length === 4 ? p : undefined;
     }, 60_000);
     expect(ds.map((p) => p.node).sort()).toEqual(['master', ...workers]);
-    await kubectl.ok(['wait', '--for=condition=Complete', 'job/hello', '--timeout=60s'], { timeoutMs: 70_000 });
-    expect(await kubectl.ok(['logs', 'job/hello'])).toContain('hello from the job');
+    await lab.kubectl.ok(['wait', '--for=condition=Complete', 'job/hello', '--timeout=60s'], { timeoutMs: 70_000 });
+    expect(await lab.kubectl.ok(['logs', 'job/hello'])).toContain('hello from the job');
   }, 150_000);
 
   it('carries pod-to-pod traffic across nodes', async () => {
@@ -298,7 +250,7 @@ describe.skipIf(!enabled)('services on the wire in the lab', () => {
     const from = ds.find((p) => p.node === 'worker01');
     const to = nginx.find((p) => p.node === 'worker02');
     expect(from && to).toBeTruthy();
-    const page = await kubectl.ok(['exec', from!.name, '--', 'timeout', '3', 'wget', '-q', '-O', '-', `http://${to!.ip}/`]);
+    const page = await lab.kubectl.ok(['exec', from!.name, '--', 'timeout', '3', 'wget', '-q', '-O', '-', `http://${to!.ip}/`]);
     expect(page).toContain('Welcome to nginx!');
   }, 30_000);
 
@@ -306,8 +258,8 @@ describe.skipIf(!enabled)('services on the wire in the lab', () => {
     const phase = await waitFor('the PVC Bound', async () => ((await jsonpath(['pvc', 'data'], '.status.phase')) === 'Bound' ? 'Bound' : undefined), 30_000);
     expect(phase).toBe('Bound');
     expect(await jsonpath(['pvc', 'data'], '.spec.volumeName')).toBe('pv-host');
-    await kubectl.ok(['wait', '--for=condition=Ready', 'pod/uses-pvc', '--timeout=60s'], { timeoutMs: 70_000 });
-    expect(await kubectl.ok(['exec', 'uses-pvc', '--', 'cat', '/data/f'])).toContain('written');
+    await lab.kubectl.ok(['wait', '--for=condition=Ready', 'pod/uses-pvc', '--timeout=60s'], { timeoutMs: 70_000 });
+    expect(await lab.kubectl.ok(['exec', 'uses-pvc', '--', 'cat', '/data/f'])).toContain('written');
   }, 100_000);
 
   it('drops endpoints within 2 s of a scale down, and no request fails after that', async () => {
@@ -318,7 +270,7 @@ describe.skipIf(!enabled)('services on the wire in the lab', () => {
     expect(await readyEndpoints()).toBe(3);
     // One client loop on worker02 for the whole scale down; each answer is timestamped as it arrives.
     const results: { at: number; ok: boolean }[] = [];
-    const loop = spawn('ip', ['netns', 'exec', `${prefix}worker02`, 'busybox', 'sh', '-c',
+    const loop = spawn('ip', ['netns', 'exec', `${lab.prefix}worker02`, 'busybox', 'sh', '-c',
       `while true; do if busybox timeout 2 busybox wget -q -O /dev/null http://${clusterIP}/; then echo ok; else echo fail; fi; done`], { stdio: ['ignore', 'pipe', 'ignore'] });
     let partial = '';
     loop.stdout.setEncoding('utf8');
@@ -330,7 +282,7 @@ describe.skipIf(!enabled)('services on the wire in the lab', () => {
     try {
       await sleep(1_000);
       const scaledAt = Date.now();
-      await kubectl.ok(['scale', 'deployment/whoami', '--replicas=1']);
+      await lab.kubectl.ok(['scale', 'deployment/whoami', '--replicas=1']);
       await waitFor('one ready endpoint', async () => ((await readyEndpoints()) === 1 ? true : undefined), 10_000);
       const oneAt = Date.now();
       console.log(`endpoints down to 1 after ${oneAt - scaledAt} ms`);
@@ -351,13 +303,13 @@ describe.skipIf(!enabled)('services on the wire in the lab', () => {
     const holders = async () => {
       const out: string[] = [];
       for (const node of Object.keys(nodeIPs)) {
-        if ((await sh(['ip', '-n', `${prefix}${node}`, '-o', '-4', 'addr', 'show'])).includes(` ${ext}/32`)) out.push(node);
+        if ((await sh(['ip', '-n', `${lab.prefix}${node}`, '-o', '-4', 'addr', 'show'])).includes(` ${ext}/32`)) out.push(node);
       }
       return out;
     };
     const first = await waitFor('the node holding the LB IP', async () => (await holders())[0], 10_000);
     const stoppedAt = Date.now();
-    for (const c of ['kubelet', 'proxy']) expect((await nanokube(['lab', 'stop', first, c, '--dir', dir])).code).toBe(0);
+    for (const c of ['kubelet', 'proxy']) expect((await nanokube(['lab', 'stop', first, c, '--dir', lab.dir])).code).toBe(0);
     const second = await waitFor('another node taking the LB IP', async () => (await holders()).find((n) => n !== first), 60_000);
     console.log(`LB IP ${ext} moved ${first} -> ${second} in ${Date.now() - stoppedAt} ms`);
     expect(workers).toContain(second); // the master carries kubeadm's exclude-from-external-load-balancers label

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKubeconfig } from '@nanokube/pki';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl, Kubectl } from '../helpers/kubectl.js';
+import { metricValue } from '../helpers/prometheus.js';
+import { waitFor } from '../helpers/wait.js';
 
 let cp: TestControlPlane;
 let kubectl: Kubectl;
@@ -18,39 +20,12 @@ let admin: Agent;
 let insecure: Agent;
 let endpoints: { store: string; apiserver: string; scheduler: string; controllerManager?: string };
 
-/** until retries fn every 500 ms until it returns a value (not undefined) or timeoutMs passes. */
-async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (let i = 0; Date.now() < deadline && i < 1000; i++) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
-
 async function scrape(url: string, dispatcher: Agent): Promise<string> {
   const res = await request(url, { dispatcher });
   const body = await res.body.text();
   if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${body}`);
   expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
   return body;
-}
-
-/** value sums every sample of a metric whose labels include all of `labels` (`a="b"` strings). */
-function value(text: string, metric: string, ...labels: string[]): number | undefined {
-  let sum: number | undefined;
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(\{.*\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== metric || !labels.every((l) => (m[2] ?? '').includes(l))) continue;
-    sum = (sum ?? 0) + Number(m[3]);
-  }
-  return sum;
 }
 
 describe.skipIf(!hasKubectl())('component /metrics on nanokube up', () => {
@@ -62,10 +37,10 @@ describe.skipIf(!hasKubectl())('component /metrics on nanokube up', () => {
     insecure = new Agent({ connect: { rejectUnauthorized: false } });
     endpoints = JSON.parse(await readFile(`${cp.dir}/endpoints.json`, 'utf8')) as typeof endpoints;
     await kubectl.ok(['create', 'deployment', 'web', '--image=nginx', '--replicas=1']);
-    await until('the pod Running', 60_000, async () => {
+    await waitFor('the pod Running', async () => {
       const out = await kubectl.ok(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].status.phase}']);
       return out.trim() === 'Running' ? out : undefined;
-    });
+    }, 60_000);
   }, 120_000);
 
   afterAll(async () => {
@@ -85,27 +60,27 @@ describe.skipIf(!hasKubectl())('component /metrics on nanokube up', () => {
   });
 
   it('the scheduler counts its attempts and their latency', async () => {
-    const text = await until('a scheduled attempt', 20_000, async () => {
+    const text = await waitFor('a scheduled attempt', async () => {
       const t = await scrape(`${endpoints.scheduler}/metrics`, insecure);
-      return (value(t, 'scheduler_schedule_attempts_total', 'result="scheduled"') ?? 0) >= 1 ? t : undefined;
-    });
-    expect(value(text, 'scheduler_scheduling_attempt_duration_seconds_count', 'result="scheduled"', 'profile="default-scheduler"')).toBeGreaterThanOrEqual(1);
-    expect(value(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+      return (metricValue(t, 'scheduler_schedule_attempts_total', 'result="scheduled"') ?? 0) >= 1 ? t : undefined;
+    }, 20_000);
+    expect(metricValue(text, 'scheduler_scheduling_attempt_duration_seconds_count', 'result="scheduled"', 'profile="default-scheduler"')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);
   });
 
   it('the controller-manager reports work queue depth and adds per controller', async () => {
     const text = await scrape(`${endpoints.controllerManager}/metrics`, insecure);
-    expect(value(text, 'workqueue_adds_total', 'name="deployment-controller"')).toBeGreaterThanOrEqual(1);
-    expect(value(text, 'workqueue_adds_total', 'name="replicaset-controller"')).toBeGreaterThanOrEqual(1);
-    expect(value(text, 'workqueue_depth', 'name="horizontal-pod-autoscaler-controller"')).toBe(0);
-    expect(value(text, 'workqueue_work_duration_seconds_count', 'name="deployment-controller"')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(text, 'workqueue_adds_total', 'name="deployment-controller"')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(text, 'workqueue_adds_total', 'name="replicaset-controller"')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(text, 'workqueue_depth', 'name="horizontal-pod-autoscaler-controller"')).toBe(0);
+    expect(metricValue(text, 'workqueue_work_duration_seconds_count', 'name="deployment-controller"')).toBeGreaterThanOrEqual(1);
   });
 
   it('the apiserver and the store report requests and revisions', async () => {
     const api = await scrape(`${endpoints.apiserver}/metrics`, admin);
-    expect(value(api, 'apiserver_request_total', 'verb="POST"', 'resource="deployments"')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(api, 'apiserver_request_total', 'verb="POST"', 'resource="deployments"')).toBeGreaterThanOrEqual(1);
     const store = await scrape(`${endpoints.store}/metrics`, insecure);
-    expect(value(store, 'etcd_debugging_mvcc_current_revision')).toBeGreaterThan(1);
+    expect(metricValue(store, 'etcd_debugging_mvcc_current_revision')).toBeGreaterThan(1);
   });
 
   it('the kubelet serves its pods, runtime operations and pod start latency on its HTTPS port, to the admin only', async () => {
@@ -115,12 +90,12 @@ describe.skipIf(!hasKubectl())('component /metrics on nanokube up', () => {
     const kc = await loadKubeconfig(cp.adminConf);
     const kubeletClient = new Agent({ connect: { rejectUnauthorized: false, cert: kc.clientCertPem, key: kc.clientKeyPem } });
     const text = await scrape(`https://${address}/metrics`, kubeletClient).finally(() => kubeletClient.close());
-    expect(value(text, 'kubelet_node_name', 'node="sim-0"')).toBe(1);
-    expect(value(text, 'kubelet_running_pods')).toBe(1);
-    expect(value(text, 'kubelet_running_containers', 'container_state="running"')).toBe(1);
-    expect(value(text, 'kubelet_pod_start_duration_seconds_count')).toBe(1);
-    expect(value(text, 'kubelet_runtime_operations_total', 'operation_type="run_podsandbox"')).toBeGreaterThanOrEqual(1);
-    expect(value(text, 'kubelet_runtime_operations_duration_seconds_count', 'operation_type="start_container"')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(text, 'kubelet_node_name', 'node="sim-0"')).toBe(1);
+    expect(metricValue(text, 'kubelet_running_pods')).toBe(1);
+    expect(metricValue(text, 'kubelet_running_containers', 'container_state="running"')).toBe(1);
+    expect(metricValue(text, 'kubelet_pod_start_duration_seconds_count')).toBe(1);
+    expect(metricValue(text, 'kubelet_runtime_operations_total', 'operation_type="run_podsandbox"')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(text, 'kubelet_runtime_operations_duration_seconds_count', 'operation_type="start_container"')).toBeGreaterThanOrEqual(1);
     const anonymous = await request(`https://${address}/metrics`, { dispatcher: insecure });
     await anonymous.body.text();
     expect(anonymous.statusCode).toBe(401);

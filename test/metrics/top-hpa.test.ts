@@ -7,25 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl, Kubectl } from '../helpers/kubectl.js';
+import { waitFor } from '../helpers/wait.js';
 
 let cp: TestControlPlane;
 let kubectl: Kubectl;
-
-/** until retries fn every 500 ms until it returns a value (not undefined) or timeoutMs passes. */
-async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (let i = 0; Date.now() < deadline && i < 1000; i++) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 const deployment = `apiVersion: apps/v1
 kind: Deployment
@@ -72,11 +57,11 @@ describe.skipIf(!hasKubectl())('metrics API, kubectl top and the HPA', () => {
   });
 
   it('kubectl top nodes lists every node with upstream columns', async () => {
-    const out = await until('three nodes in top', 30_000, async () => {
+    const out = await waitFor('three nodes in top', async () => {
       const r = await kubectl.run(['top', 'nodes']);
       // A node registered after the last scrape shows <unknown> until it is scraped.
       return r.code === 0 && (r.stdout.match(/^sim-\d\s+\d+m/gm) ?? []).length === 3 ? r.stdout : undefined;
-    });
+    }, 30_000);
     const [header, ...rows] = out.trim().split('\n');
     expect(header).toMatch(/^NAME\s+CPU\(cores\)\s+CPU(\(%\)|%)\s+MEMORY\(bytes\)\s+MEMORY(\(%\)|%)\s*$/);
     for (const row of rows) expect(row).toMatch(/^sim-\d\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%\s*$/);
@@ -85,10 +70,10 @@ describe.skipIf(!hasKubectl())('metrics API, kubectl top and the HPA', () => {
   it('kubectl top pods shows simulated usage, per container with --containers', async () => {
     await kubectl.ok(['apply', '-f', '-'], { stdin: deployment });
     await kubectl.ok(['rollout', 'status', 'deployment/web', '--timeout=60s'], { timeoutMs: 70_000 });
-    const out = await until('web pod metrics', 30_000, async () => {
+    const out = await waitFor('web pod metrics', async () => {
       const r = await kubectl.run(['top', 'pods']);
       return r.code === 0 && /^web-/m.test(r.stdout) ? r.stdout : undefined;
-    });
+    }, 30_000);
     expect(out.split('\n')[0]).toMatch(/^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)\s*$/);
     expect(out).toMatch(/^web-\S+\s+300m\s+48Mi\s*$/m);
     const all = await kubectl.ok(['top', 'pods', '-A', '--containers']);
@@ -118,11 +103,11 @@ describe.skipIf(!hasKubectl())('metrics API, kubectl top and the HPA', () => {
     // A short scale-down stabilization window for the test (the default is 300 s).
     await kubectl.ok(['patch', 'hpa', 'web', '--type=merge', '-p', '{"spec":{"behavior":{"scaleDown":{"stabilizationWindowSeconds":0}}}}']);
     // 300m of a 100m request is 300% against 50%: the HPA goes to its maximum (5).
-    await until('scale up to 5', 60_000, async () => ((await replicas()) === 5 ? true : undefined));
-    const hpa = await until('TARGETS with a current value', 30_000, async () => {
+    await waitFor('scale up to 5', async () => ((await replicas()) === 5 ? true : undefined), 60_000);
+    const hpa = await waitFor('TARGETS with a current value', async () => {
       const out = await kubectl.ok(['get', 'hpa', 'web']);
       return /cpu: \d+%\/50%/.test(out) ? out : undefined;
-    });
+    }, 30_000);
     expect(hpa.split('\n')[0]).toMatch(/^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE\s*$/);
     expect(hpa).toMatch(/^web\s+Deployment\/web\s+cpu: \d+%\/50%\s+1\s+5\s+\d+\s+\S+\s*$/m);
     expect(hpa).not.toContain('<unknown>');
@@ -130,7 +115,7 @@ describe.skipIf(!hasKubectl())('metrics API, kubectl top and the HPA', () => {
 
     // Usage drops to 10m per pod (10%): the HPA goes back down to its minimum.
     await kubectl.ok(['annotate', 'pods', '-l', 'app=web', 'simulated.nanokube.io/cpu-usage=10m', '--overwrite']);
-    await until('scale down to 1', 90_000, async () => ((await replicas()) === 1 ? true : undefined));
+    await waitFor('scale down to 1', async () => ((await replicas()) === 1 ? true : undefined), 90_000);
     const status = JSON.parse(await kubectl.ok(['get', 'hpa.v2.autoscaling', 'web', '-o', 'json'])) as {
       status: { currentReplicas?: number; desiredReplicas: number; lastScaleTime?: string; conditions: { type: string; status: string; reason: string }[]; currentMetrics?: unknown[] };
     };

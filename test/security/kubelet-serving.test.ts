@@ -8,7 +8,6 @@
  * `nanokube up` starts its apiserver without the CA flag, so the suite runs a second apiserver replica
  * on the same store with it (the apiserver is stateless) and points kubectl at that one.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,14 +15,11 @@ import { connect } from 'node:tls';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCSR, generateKeyPair, parseCertificate, parseKubeconfig, type CertKeyPair } from '@nanokube/pki';
-import { nanokubeBin, startTestControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { startTestControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl, Kubectl } from '../helpers/kubectl.js';
 import { freePort } from '../helpers/ports.js';
-
-interface Proc {
-  child: ChildProcess;
-  output: () => string;
-}
+import { runNanokube, startNanokube, type TestProcess } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
 
 const trusted = { name: 'serving01', ip: '127.0.0.71' };
 const untrusted = { name: 'selfsigned02', ip: '127.0.0.72' };
@@ -33,57 +29,18 @@ let kubectl: Kubectl;
 let work: string;
 let verifiedServer = '';
 let trustedPort = 0;
-const procs = new Map<string, Proc>();
+const procs = new Map<string, TestProcess>();
 
-function start(name: string, args: string[]): Proc {
-  const child = spawn(process.execPath, [nanokubeBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NANOKUBE_LOG_LEVEL: 'info' } });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
-  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
-  const p = { child, output: () => output };
+/** start runs `nanokube args...` in the background under name (stopped in afterAll, last first). */
+function start(name: string, args: string[]): TestProcess {
+  const p = startNanokube(args, 'info');
   procs.set(name, p);
   return p;
 }
 
-async function stop(name: string): Promise<void> {
-  const p = procs.get(name);
-  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
-  const exited = new Promise((r) => p.child.once('exit', r));
-  p.child.kill('SIGTERM');
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function run(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [nanokubeBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`nanokube ${args.join(' ')} exited ${code}: ${err}`))));
-  });
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 /** userCredential makes a kubeconfig for a user (as `kubeadm kubeconfig user`) and returns its path and key pair. */
 async function userCredential(name: string, org?: string): Promise<{ conf: string; pair: CertKeyPair }> {
-  const text = await run(['kubeconfig', 'user', '--dir', cp.dir, '--client-name', name, ...(org ? ['--org', org] : [])]);
+  const text = await runNanokube(['kubeconfig', 'user', '--dir', cp.dir, '--client-name', name, ...(org ? ['--org', org] : [])]);
   const conf = join(work, `${name.replace(/[^a-z0-9]/gi, '-')}.conf`);
   writeFileSync(conf, text);
   const user = parseKubeconfig(text, conf).users[0]?.user ?? {};
@@ -146,7 +103,7 @@ describe.skipIf(!hasKubectl())('kubelet serving certificates and kubelet authori
   }, 120_000);
 
   afterAll(async () => {
-    for (const name of [...procs.keys()].reverse()) await stop(name);
+    for (const p of [...procs.values()].reverse()) await p.stop();
     for (const [name, p] of procs) if (p.child.exitCode !== 0 && p.output().trim()) process.stderr.write(`--- ${name}\n${p.output().slice(-3000)}\n`);
     await cp?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
@@ -256,7 +213,7 @@ describe.skipIf(!hasKubectl())('kubelet serving certificates and kubelet authori
     const user = `system:node:${trusted.name}`;
     const before = (await servingCsrsOf(user)).length;
     const serial = await servedSerial(trusted.ip, trustedPort);
-    await stop(`kubelet-${trusted.name}`);
+    await procs.get(`kubelet-${trusted.name}`)?.stop();
     startKubelet(trusted, join(work, `system-node-${trusted.name}.conf`), trustedPort, true);
     const after = await waitFor('the restarted kubelet serving', async () => servedSerial(trusted.ip, trustedPort).catch(() => undefined));
     expect(after).toBe(serial);

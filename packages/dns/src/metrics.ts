@@ -3,8 +3,8 @@
  * labels: requests by server, zone, protocol, address family and query type; responses by rcode and
  * the plugin that answered; request duration and message sizes; forwarded requests per upstream.
  */
-import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Histogram, renderMetrics, type Logger, type MetricsRegistry } from '@nanokube/component-base';
+import type { Server } from 'node:http';
+import { Counter, Gauge, Histogram, serveMetrics, type Logger, type MetricsRegistry } from '@nanokube/component-base';
 
 /** The CoreDNS release whose metrics these mirror (`coredns_build_info`). */
 export const corednsVersion = '1.11.1';
@@ -87,25 +87,6 @@ export function rcodeName(code: number): string {
  * startMetricsServer serves the registry at `/metrics` on host:port, as CoreDNS's prometheus plugin. A
  * port already taken is logged and DNS goes on without metrics; resolves with the server, or undefined then.
  */
-export async function startMetricsServer(opts: { registry: MetricsRegistry; host: string; port: number; log: Logger }): Promise<Server | undefined> {
-  const server = createServer((req, res) => {
-    if ((req.url ?? '').split('?')[0] !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
-      return;
-    }
-    renderMetrics(opts.registry).then(
-      ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
-      (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`${String(err)}\n`),
-    );
-  });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port, opts.host, () => resolve());
-    });
-  } catch (err) {
-    opts.log.warn({ err, host: opts.host, port: opts.port }, 'Could not start the metrics server');
-    return undefined;
-  }
-  return server;
+export function startMetricsServer(opts: { registry: MetricsRegistry; host: string; port: number; log: Logger }): Promise<Server | undefined> {
+  return serveMetrics(opts);
 }

@@ -2,8 +2,8 @@
  * kube-proxy's Prometheus metrics (upstream pkg/proxy/metrics) and its metrics server (HTTP,
  * `--metrics-bind-address`, 127.0.0.1:10249 by default) serving `/metrics` and `/proxyMode`.
  */
-import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Histogram, renderMetrics, type Logger, type MetricsRegistry } from '@nanokube/component-base';
+import type { Server, ServerResponse } from 'node:http';
+import { Counter, Gauge, Histogram, serveMetrics, type Logger, type MetricsRegistry } from '@nanokube/component-base';
 
 /** Upstream's sync latency buckets: exponential from 1 ms, factor 2, 15 buckets (1 ms .. ~16 s). */
 const syncBuckets = Array.from({ length: 15 }, (_, i) => 0.001 * 2 ** i);
@@ -64,30 +64,11 @@ export class ProxierMetrics {
  * is logged and left alone, as upstream keeps proxying when its metrics server cannot bind; resolves
  * with the server once listening, or undefined then.
  */
-export async function startMetricsServer(opts: { registry: MetricsRegistry; host: string; port: number; log: Logger }): Promise<Server | undefined> {
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (path === '/metrics') {
-      renderMetrics(opts.registry).then(
-        ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
-        (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`${String(err)}\n`),
-      );
-      return;
-    }
-    if (path === '/proxyMode') {
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }).end('iptables');
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
-  });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port, opts.host, () => resolve());
-    });
-  } catch (err) {
-    opts.log.warn({ err, host: opts.host, port: opts.port }, 'Could not start the metrics server');
-    return undefined;
-  }
-  return server;
+export function startMetricsServer(opts: { registry: MetricsRegistry; host: string; port: number; log: Logger }): Promise<Server | undefined> {
+  return serveMetrics({ ...opts, extraPaths: { '/proxyMode': proxyMode } });
+}
+
+/** proxyMode answers `/proxyMode` as upstream: the proxier in use, in plain text. */
+function proxyMode(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }).end('iptables');
 }

@@ -65,13 +65,8 @@ export class CSRApprovingController {
     if (!cached || (cached.spec?.signerName !== kubeletClientSigner && cached.spec?.signerName !== kubeletServingSigner)) return;
     if (hasCondition(cached, 'Approved') || hasCondition(cached, 'Denied') || cached.status?.certificate) return;
     if (cached.spec?.signerName === kubeletServingSigner) return this.syncServing(key, cached);
-    let info;
-    try {
-      info = decodeRequest(cached).info;
-    } catch (err) {
-      this.ctx.log.debug({ err, csr: key }, 'Could not parse certificate request');
-      return;
-    }
+    const info = this.requestInfo(key, cached);
+    if (!info) return;
     if (validateKubeletClient(info, cached.spec?.usages ?? []) !== undefined) return;
     const rights: ApprovalRight[] = cached.spec?.username === info.commonName ? ['selfnodeclient', 'nodeclient'] : ['nodeclient'];
     let allowed = false;
@@ -88,13 +83,8 @@ export class CSRApprovingController {
 
   /** syncServing approves a node's own serving request whose names are the Node's; others stay Pending. */
   private async syncServing(key: string, cached: CSR): Promise<void> {
-    let info;
-    try {
-      info = decodeRequest(cached).info;
-    } catch (err) {
-      this.ctx.log.debug({ err, csr: key }, 'Could not parse certificate request');
-      return;
-    }
+    const info = this.requestInfo(key, cached);
+    if (!info) return;
     const node = this.nodeInformer.store.get(servingNodeName(info) ?? '');
     const problem = servingApprovalProblem(cached, info, node);
     if (problem) {
@@ -103,6 +93,16 @@ export class CSRApprovingController {
     }
     await this.approve(cached, 'Auto approving kubelet serving certificate after checking the requesting node and its addresses.');
     this.ctx.log.info({ csr: key, user: cached.spec?.username }, 'Approved kubelet serving certificate request');
+  }
+
+  /** requestInfo decodes the CSR's certificate request; one that does not parse is logged and left alone. */
+  private requestInfo(key: string, cached: CSR): ReturnType<typeof decodeRequest>['info'] | undefined {
+    try {
+      return decodeRequest(cached).info;
+    } catch (err) {
+      this.ctx.log.debug({ err, csr: key }, 'Could not parse certificate request');
+      return undefined;
+    }
   }
 
   /** approve adds an Approved condition through the approval subresource. */
