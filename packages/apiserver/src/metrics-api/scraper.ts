@@ -5,6 +5,7 @@
  * serving certificate must be signed by it and name the address dialled; without one, like upstream's
  * apiserver without the flag, it is not verified (kubelets then serve self-signed certificates).
  */
+import { createSecureContext } from 'node:tls';
 import { Agent, request } from 'undici';
 import type { KubeObject } from '../registry/types.js';
 import { tlsVerifyError } from '../server/streaming/kubelet-client.js';
@@ -60,10 +61,15 @@ export class KubeletScraper {
     tls: KubeletClientTls,
     private readonly timeoutMs = 5000,
   ) {
+    // One TLS context for every kubelet: passing cert and key per connection would build a new
+    // SecureContext (and parse the key) at every handshake, which at 1,000 nodes scraped every 15 s
+    // cost a tenth of the apiserver's CPU.
+    const secureContext = createSecureContext({ cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}) });
     this.agent = new Agent({
       connections: 4,
-      keepAliveTimeout: 30_000,
-      connect: { cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), rejectUnauthorized: tls.ca !== undefined, timeout: timeoutMs },
+      // Longer than the scrape interval (the kubelet keeps idle connections 120 s).
+      keepAliveTimeout: 60_000,
+      connect: { secureContext, rejectUnauthorized: tls.ca !== undefined, timeout: timeoutMs },
     });
   }
 

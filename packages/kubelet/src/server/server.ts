@@ -123,6 +123,9 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Se
       else res.end();
     });
   });
+  // The apiserver scrapes /stats every 15 s over keep-alive connections: keep them open between scrapes
+  // (Node's default closes them after 5 s idle, forcing a TLS handshake per scrape).
+  server.keepAliveTimeout = 120_000;
   opts.servingCertificate?.onChange((p) => {
     server.setSecureContext(tlsOf(p));
     opts.log.info('Switched the kubelet server to a new serving certificate');
